@@ -1,0 +1,56 @@
+# The two commands of the README: `make run` and `make test`. Everything else they need,
+# they set up themselves (virtual environment, system packages).
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_STAMP := .data/.system-packages
+# Debian packages the project needs: Times-metric fonts for PDFs.
+SYSTEM_PACKAGES := fonts-liberation fontconfig
+
+.PHONY: run test install system-packages lint bench bench-enrollment bench-signing \
+        bench-certificates clean-data
+
+run: install
+	$(BIN)/tsos up --demo
+
+test: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+install: $(STAMP) system-packages
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@touch $(STAMP)
+
+# apt-get only when a package is missing, so a second run costs nothing.
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: bench-enrollment bench-signing bench-certificates
+
+bench-enrollment: install
+	$(BIN)/python bench/bench_enrollment.py
+
+bench-signing: install
+	$(BIN)/python bench/bench_smev_signing.py
+
+bench-certificates: install
+	$(BIN)/python bench/bench_certificate_pdf.py
+	$(BIN)/python bench/bench_frdo_export.py
+
+clean-data:
+	rm -rf .data

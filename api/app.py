@@ -1,0 +1,72 @@
+"""The FastAPI application: routers, error handlers, shared clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api.errors import install_error_handlers
+from api.routes import auth, health, organizations
+from tsos.settings import Settings
+from tsos.temporal_client import connect
+
+DESCRIPTION = """
+ЦОС — цифровая образовательная среда региона: приём в 1 класс с ЕПГУ, журнал и отметки,
+аттестаты, обмен с органами соцзащиты.
+
+Все запросы, кроме `/health`, `/ready` и демо-входа, требуют токен доступа
+(`Authorization: Bearer …`). Каждый ответ ограничен организациями и людьми, которые
+доступны вызывающему пользователю. Ошибки приходят в виде
+`{"error": код, "message": текст, "fields": [...]}`.
+"""
+
+
+class TemporalHandle:
+    """Connects on first use, so the API answers /health while Temporal is still starting."""
+
+    def __init__(self, settings: Settings, client: Client | None = None) -> None:
+        self._settings = settings
+        self._client = client
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> Client:
+        if self._client is None:
+            async with self._lock:
+                if self._client is None:
+                    self._client = await connect(self._settings)
+        return self._client
+
+
+def create_app(
+    settings: Settings,
+    database_url: str,
+    *,
+    temporal_client: Client | None = None,
+    queue_names: dict[str, str] | None = None,
+    extra_routers: list[Callable[[FastAPI], None]] | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(title="ЦОС API", version="0.1.0", description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database_url = database_url
+    app.state.temporal = TemporalHandle(settings, temporal_client)
+    renames = queue_names or {}
+    app.state.queue = lambda name: renames.get(name, name)
+
+    install_error_handlers(app)
+    for router in (health.router, auth.router, organizations.router):
+        app.include_router(router)
+    for install in extra_routers or []:
+        install(app)
+    return app
+
+
+TemporalFactory = Callable[[], Awaitable[Client]]

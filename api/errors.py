@@ -1,0 +1,155 @@
+"""One error base class, rendered by one handler as {error, message, fields}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status_code = 400
+    code = "bad_request"
+    default_message = "Некорректный запрос."
+
+    def __init__(self, message: str | None = None, *, fields: list[dict[str, str]] | None = None,
+                 code: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.fields = fields or []
+        if code:
+            self.code = code
+        super().__init__(self.message)
+
+
+class Unauthorized(ApiError):
+    status_code = 401
+    code = "unauthorized"
+    default_message = "Требуется вход в систему: токен доступа отсутствует или недействителен."
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    code = "forbidden"
+    default_message = "Недостаточно прав для доступа к этим данным."
+
+
+class NotFound(ApiError):
+    status_code = 404
+    code = "not_found"
+    default_message = "Объект не найден."
+
+
+class Conflict(ApiError):
+    status_code = 409
+    code = "conflict"
+    default_message = "Действие невозможно в текущем состоянии."
+
+
+class InvalidInput(ApiError):
+    status_code = 422
+    code = "invalid_input"
+    default_message = "Данные не прошли проверку."
+
+
+_FIELD_NAMES_RU: dict[str, str] = {}
+
+
+def register_field_names(names: dict[str, str]) -> None:
+    """Russian names of API fields, for error messages (each router registers its own)."""
+    _FIELD_NAMES_RU.update(names)
+
+
+def _problem_ru(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    messages = {
+        "missing": "обязательное поле не заполнено",
+        "string_too_short": f"слишком короткое значение (минимум {ctx.get('min_length')})",
+        "string_too_long": f"слишком длинное значение (максимум {ctx.get('max_length')})",
+        "string_pattern_mismatch": "значение не соответствует формату",
+        "string_type": "ожидается строка",
+        "int_parsing": "ожидается целое число",
+        "int_type": "ожидается целое число",
+        "bool_parsing": "ожидается true или false",
+        "date_parsing": "ожидается дата в формате ГГГГ-ММ-ДД",
+        "date_from_datetime_parsing": "ожидается дата в формате ГГГГ-ММ-ДД",
+        "datetime_parsing": "ожидается дата и время в формате ISO 8601",
+        "datetime_from_date_parsing": "ожидается дата и время в формате ISO 8601",
+        "greater_than_equal": f"значение должно быть не меньше {ctx.get('ge')}",
+        "less_than_equal": f"значение должно быть не больше {ctx.get('le')}",
+        "greater_than": f"значение должно быть больше {ctx.get('gt')}",
+        "less_than": f"значение должно быть меньше {ctx.get('lt')}",
+        "enum": f"допустимые значения: {ctx.get('expected')}",
+        "literal_error": f"допустимые значения: {ctx.get('expected')}",
+        "json_invalid": "тело запроса не является корректным JSON",
+        "model_attributes_type": "ожидается объект",
+        "dict_type": "ожидается объект",
+        "list_type": "ожидается список",
+        "extra_forbidden": "неизвестное поле",
+    }
+    if kind == "value_error":
+        # Our validators raise ValueError with a Russian message already.
+        return str(ctx.get("error") or error.get("msg", "")).removeprefix("Value error, ")
+    return messages.get(kind, "недопустимое значение")
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    fields = []
+    for error in errors:
+        path = _field_path(error.get("loc", ()))
+        leaf = path.split(".")[-1]
+        fields.append({
+            "field": path,
+            "name": _FIELD_NAMES_RU.get(leaf, leaf),
+            "message": _problem_ru(error),
+        })
+    return fields
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": exc.code, "message": exc.message, "fields": exc.fields},
+            headers={"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = validation_fields(list(exc.errors()))
+        first = fields[0] if fields else {"name": "запрос", "message": "ошибка"}
+        message = f"Ошибка в поле «{first['name']}»: {first['message']}."
+        return JSONResponse(
+            status_code=422,
+            content={"error": "invalid_input", "message": message, "fields": fields},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        texts = {404: "Адрес не найден.", 405: "Метод не поддерживается для этого адреса."}
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": f"http_{exc.status_code}",
+                     "message": texts.get(exc.status_code, "Ошибка запроса."), "fields": []},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return JSONResponse(
+            status_code=500,
+            content={"error": "internal", "message": "Внутренняя ошибка сервера. "
+                     "Повторите попытку позже.", "fields": []},
+        )

@@ -1,0 +1,3 @@
+from tsos.cli import app
+
+app()

@@ -1,0 +1,143 @@
+"""`tsos`: the one command line of ЦОС."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tsos.logs import configure_logging
+from tsos.settings import get_settings
+
+app = typer.Typer(help="ЦОС — цифровая образовательная среда региона.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+pupils_app = typer.Typer(help="Контингент обучающихся.", no_args_is_help=True)
+app.add_typer(pupils_app, name="pupils")
+
+console = Console(stderr=True)
+log = logging.getLogger("tsos")
+
+
+@app.callback()
+def _main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level, settings.environment)
+
+
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option(help="Загрузить демо-данные после запуска")] = False,
+) -> None:
+    """Запустить всю систему: базу, Temporal, обработчик, API (Ctrl-C — остановить)."""
+    from tsos.supervisor import run_everything
+
+    raise typer.Exit(run_everything(get_settings(), with_demo=demo))
+
+
+@app.command()
+def migrate() -> None:
+    """Применить миграции базы данных."""
+    from tsos.db.migrate import upgrade
+    from tsos.services import database_url
+
+    upgrade(database_url(get_settings()))
+    console.print("Миграции применены.")
+
+
+@app.command()
+def worker() -> None:
+    """Запустить обработчик Temporal (все очереди задач)."""
+    from tsos.services import connect_temporal_with_retry, database_url
+    from tsos.worker import build_workers, run_workers
+
+    settings = get_settings()
+    url = database_url(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        client = await connect_temporal_with_retry(settings)
+        await run_workers(build_workers(client, settings, url), stop)
+
+    asyncio.run(main())
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="Адрес")] = None,
+    port: Annotated[int | None, typer.Option(help="Порт")] = None,
+) -> None:
+    """Запустить HTTP API."""
+    import uvicorn
+
+    from api.app import create_app
+    from tsos.services import database_url
+
+    settings = get_settings()
+    application = create_app(settings, database_url(settings))
+    uvicorn.run(application, host=host or settings.api_host, port=port or settings.api_port,
+                log_config=None, access_log=False)
+
+
+@app.command()
+def demo(
+    stream: Annotated[bool, typer.Option(help="Подавать поток демо-заявлений")] = False,
+) -> None:
+    """Загрузить демо-данные региона (организации, сотрудники)."""
+    from tsos.demo.loader import load_demo
+
+    load_demo(get_settings(), console)
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="Роль пользователя")],
+    org: Annotated[str | None, typer.Option(help="Код организации, например SEV-0801")] = None,
+) -> None:
+    """Напечатать токен доступа демо- или тестового пользователя с этой ролью."""
+    from tsos.db.session import session_scope
+    from tsos.demo.users import DemoUserError, ensure_demo_user
+    from tsos.services import database_url
+    from tsos.tokens import issue_token
+
+    settings = get_settings()
+    if not settings.demo_auth:
+        console.print("Демо-аутентификация отключена (TSOS_DEMO_AUTH=false): токен не выдан.")
+        raise typer.Exit(2)
+    try:
+        with session_scope(database_url(settings)) as session:
+            user = ensure_demo_user(session, role, org)
+            value = issue_token(settings, user_id=user.id, login=user.login,
+                                role=str(user.role))
+    except DemoUserError as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from None
+    print(value)
+
+
+@pupils_app.command("import")
+def pupils_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="CSV (;) или XLSX с контингентом")],
+) -> None:
+    """Импортировать контингент школы; повторный импорт обновляет, а не дублирует."""
+    from tsos.contingent import import_pupils, read_rows
+    from tsos.db.session import session_scope
+    from tsos.services import database_url
+
+    with console.status("Импорт…") as status, session_scope(database_url(get_settings())) as s:
+        report = import_pupils(s, read_rows(file),
+                               progress=lambda n: status.update(f"Импорт: {n} строк…"))
+    console.print(f"Добавлено: {report.created}, обновлено: {report.updated}, "
+                  f"без изменений: {report.unchanged}, с ошибками: {len(report.problems)}.")
+    for problem in report.problems:
+        console.print(f"  {problem}")
+    if report.problems:
+        raise typer.Exit(1)
