@@ -1,0 +1,1 @@
+"""School-leaving certificates: final marks, honours and medals, lifecycle, blanks, book."""

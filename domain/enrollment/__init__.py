@@ -1,0 +1,1 @@
+"""Rules of first-grade enrollment: campaign, territory, age, waves, ranking, states."""

@@ -1,0 +1,1 @@
+"""Gradebook rules: marks, grading policy, term and year marks, locks, attendance, audit."""

@@ -1,0 +1,1 @@
+"""Rules about people's personal data shared by every area: SNILS, names, documents."""

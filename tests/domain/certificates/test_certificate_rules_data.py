@@ -1,0 +1,92 @@
+"""The rules shipped as data: rule sets per graduation year, line mappings, line titles."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from domain.certificates.data_files import load_yaml
+from domain.certificates.errors import InvalidRuleData, RuleSetNotFound
+from domain.certificates.kinds import Level, Medal
+from domain.certificates.lines import line_title_problems, load_line_mapping
+from domain.certificates.rules import ExamScope, load_rule_set, rule_set_from_data
+
+
+class TestRuleSets:
+    def test_2026_rule_set_holds_the_years_thresholds(self) -> None:
+        rules = load_rule_set(2026)
+
+        assert rules.version == "2026.1"
+        assert rules.basic.honours.exams_scope is ExamScope.ALL_TAKEN
+        assert rules.basic.gia.required_exam_count == 4
+        first = rules.secondary.medals[Medal.FIRST]
+        second = rules.secondary.medals[Medal.SECOND]
+        assert (first.ege_russian_min_score, first.ege_second_subject_min_score) == (
+            70,
+            70,
+        )
+        assert (second.ege_russian_min_score, second.max_good_marks) == (60, 2)
+        assert rules.secondary.honours.verification_note
+
+    def test_a_year_without_approved_rules_is_refused(self) -> None:
+        with pytest.raises(RuleSetNotFound, match="2031 года выпуска"):
+            load_rule_set(2031)
+
+    def test_unknown_keys_in_rule_data_are_refused(self) -> None:
+        raw = copy.deepcopy(load_yaml("rule_sets", "2026.yaml"))
+        raw["secondary"]["medals"]["first"]["ege_russian_minimum"] = 70
+
+        with pytest.raises(InvalidRuleData, match="ege_russian_minimum"):
+            rule_set_from_data(raw)
+
+    def test_unknown_exam_subjects_in_rule_data_are_refused(self) -> None:
+        raw = copy.deepcopy(load_yaml("rule_sets", "2026.yaml"))
+        raw["basic"]["gia"]["required_subjects"] = [["russian"], ["maths"]]
+
+        with pytest.raises(InvalidRuleData, match="maths"):
+            rule_set_from_data(raw)
+
+
+class TestLineMappings:
+    @pytest.mark.parametrize("level", list(Level))
+    def test_default_mappings_load_and_put_maths_on_one_line(
+        self, level: Level
+    ) -> None:
+        mapping = load_line_mapping(level)
+        maths = mapping.line_for_subject("geometry")
+
+        assert maths is not None and maths.title == "Математика"
+        assert mapping.line_for_subject("algebra") is maths
+        assert [line.order for line in mapping.lines] == sorted(
+            line.order for line in mapping.lines
+        )
+
+
+class TestLineTitles:
+    @pytest.mark.parametrize(
+        "title",
+        [
+            "Иностранный язык (английский)",
+            "Родная литература (русская)",
+            "ИЗО",
+            "Физкультура",
+            "Труд (технология)",
+        ],
+    )
+    def test_valid_titles(self, title: str) -> None:
+        assert line_title_problems(title) == []
+
+    @pytest.mark.parametrize(
+        ("title", "problem"),
+        [
+            ("1. Русский язык", "без порядкового номера"),
+            ("русский язык", "с прописной буквы"),
+            ("Иностранный язык", "язык в скобках"),
+            ("ОБЗР", "не входит в перечень"),
+            ("Физ. культура", "с точкой"),
+            ("Русский  язык", "лишние пробелы"),
+        ],
+    )
+    def test_invalid_titles(self, title: str, problem: str) -> None:
+        assert any(problem in p for p in line_title_problems(title))
