@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from tsos.clock import Clock, SystemClock
+from tsos.clock import Clock, EngineClock
 from tsos.db.session import session_scope
 from tsos.settings import Settings
 
@@ -31,7 +31,7 @@ _runtime: Runtime | None = None
 def configure(settings: Settings, database_url: str, clock: Clock | None = None) -> Runtime:
     global _runtime
     _runtime = Runtime(settings=settings, database_url=database_url,
-                       clock=clock or SystemClock())
+                       clock=clock or EngineClock())
     return _runtime
 
 

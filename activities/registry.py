@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from activities.enrollment import seats, transitions
 from activities.health import check_database
 from workflows import task_queues
 
+ENROLLMENT = [
+    transitions.apply_transition, transitions.answer_cancel, transitions.send_cancel_refused,
+    transitions.release_seat, seats.allocate_wave1, seats.decide_seat, seats.open_wave2,
+    seats.unserved_wave1_applications, seats.create_enrollment_order,
+]
+
 ACTIVITIES: dict[str, list[Callable[..., Any]]] = {
-    task_queues.MAIN: [check_database],
+    task_queues.MAIN: [check_database, *ENROLLMENT],
     task_queues.SMEV: [],
 }

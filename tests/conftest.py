@@ -156,6 +156,19 @@ async def running_worker(
     yield temporal_env
     stop.set()
     await task
+    await terminate_workflows(temporal_env.client, queue_names.values())
+
+
+async def terminate_workflows(client, queues) -> None:  # type: ignore[no-untyped-def]
+    """Workflow ids are business keys: end this test's workflows so the next test may reuse
+    them."""
+    for queue in queues:
+        query = f'TaskQueue="{queue}" AND ExecutionStatus="Running"'
+        async for execution in client.list_workflows(query):
+            try:
+                await client.get_workflow_handle(execution.id).terminate("test finished")
+            except Exception:
+                pass
 
 
 @pytest_asyncio.fixture

@@ -141,3 +141,42 @@ def pupils_import(
         console.print(f"  {problem}")
     if report.problems:
         raise typer.Exit(1)
+
+
+campaign_app = typer.Typer(help="Приёмные кампании.", no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign")
+
+
+@campaign_app.command("load")
+def campaign_load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="YAML-файл кампании")],
+) -> None:
+    """Загрузить (или обновить) кампанию приёма в 1 класс и запустить её процессы."""
+    from domain.enrollment.errors import EnrollmentError
+    from tsos.campaigns import load_and_prepare, start_campaign_workflows
+    from tsos.db.session import session_scope
+    from tsos.services import connect_temporal_with_retry, database_url
+
+    settings = get_settings()
+    try:
+        with session_scope(database_url(settings)) as session:
+            inputs = load_and_prepare(session, file.read_text(encoding="utf-8"), settings)
+    except EnrollmentError as exc:
+        console.print(f"Файл кампании не загружен:\n{exc}")
+        raise typer.Exit(2) from None
+
+    async def start() -> int:
+        client = await connect_temporal_with_retry(settings, timeout=30)
+        return await start_campaign_workflows(client, inputs)
+
+    started = asyncio.run(start())
+    console.print(f"Кампания загружена: школ {len(inputs)}, запущено процессов {started}.")
+
+
+@app.command("smev-exchange")
+def smev_exchange() -> None:
+    """Обмен со СМЭВ: получать запросы, регистрировать заявления, отправлять статусы."""
+    from tsos.exchange_runner import run_exchange
+
+    asyncio.run(run_exchange(get_settings()))

@@ -29,3 +29,21 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self.current += delta
+
+
+class EngineClock:
+    """Inside an activity, the engine's time of scheduling; elsewhere the system clock.
+
+    Workflows live on the engine's clock (which a time-skipping test server moves on), so
+    activities that compute deadlines for them must read the same clock.
+    """
+
+    def __init__(self, fallback: Clock | None = None) -> None:
+        self._fallback = fallback or SystemClock()
+
+    def now(self) -> datetime:
+        from temporalio import activity
+
+        if activity.in_activity():
+            return activity.info().current_attempt_scheduled_time.astimezone(UTC)
+        return self._fallback.now()

@@ -176,6 +176,7 @@ def import_pupils(
         if progress and count % 200 == 0:
             progress(count)
 
-    log.info("pupils imported", extra={"created": report.created, "updated": report.updated,
+    log.info("pupils imported", extra={"pupils_created": report.created,
+                                       "pupils_updated": report.updated,
                                        "problems": len(report.problems)})
     return report

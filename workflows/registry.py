@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from workflows import task_queues
+from workflows.enrollment.application import FirstGradeApplicationWorkflow
+from workflows.enrollment.campaign import FirstGradeSchoolCampaignWorkflow
 from workflows.health import HealthCheckWorkflow
 
 WORKFLOWS: dict[str, list[type]] = {
-    task_queues.MAIN: [HealthCheckWorkflow],
+    task_queues.MAIN: [HealthCheckWorkflow, FirstGradeApplicationWorkflow,
+                       FirstGradeSchoolCampaignWorkflow],
     task_queues.SMEV: [],
 }

@@ -1,6 +1,6 @@
 """One place that imports every table module, so Alembic sees the whole schema."""
 
-from tsos.db import models  # noqa: F401
+from tsos.db import enrollment, models  # noqa: F401
 from tsos.db.base import Base
 
 target_metadata = Base.metadata

@@ -1,7 +1,7 @@
 """foundation: organizations, people, users, audit
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-12-03 19:19:29.374259
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
 revision = "0001_foundation"
 down_revision = None
 branch_labels = None

@@ -1,0 +1,320 @@
+"""The provider side of SMEV 3, as three loops in one process.
+
+- the poller takes each request from SMEV, stores it in the inbox, and only then acks it;
+- the intake reads the inbox in arrival order: answers what it can, registers applications,
+  starts their workflows, forwards cancellations;
+- the sender delivers the outbox, oldest first, each message with its own fixed MessageID,
+  so a retry is the same message to SMEV.
+
+Each loop can stop at any point and start again without losing or repeating anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from activities.enrollment.intake import process_message
+from activities.enrollment.transitions import queue_cancel_response
+from gateways.smev.client import SmevClient
+from gateways.smev.errors import SmevError
+from gateways.smev.parsing import IncomingRequest, UnreadableMessage
+from tsos.clock import Clock
+from tsos.db.enrollment import (
+    FirstGradeApplication,
+    SmevInboxMessage,
+    SmevOutboxMessage,
+)
+from tsos.db.session import session_scope
+from workflows import task_queues
+from workflows.enrollment.application import FirstGradeApplicationWorkflow
+from workflows.enrollment.messages import ApplicationFacts
+
+log = logging.getLogger(__name__)
+
+# Only one intake may run per database: arrival order is the duplicate tie-break.
+INTAKE_LOCK = 0x7505_0001
+
+
+@dataclass
+class ExchangeConfig:
+    database_url: str
+    region_oktmo: str
+    poll_interval: float = 1.0
+    pollers: int = 4
+    senders: int = 4
+    task_queue: str = task_queues.MAIN
+
+
+class SmevExchange:
+    def __init__(self, config: ExchangeConfig, client_factory: Callable[[], SmevClient],
+                 temporal: Client, clock: Clock) -> None:
+        self.config = config
+        self.client_factory = client_factory
+        self.temporal = temporal
+        self.clock = clock
+        self.inbox_event = asyncio.Event()
+        self.outbox_event = asyncio.Event()
+        self.starts = asyncio.Semaphore(32)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.pending_starts: set[asyncio.Future] = set()  # type: ignore[type-arg]
+        tasks = [asyncio.create_task(self._poll(stop, n)) for n in range(self.config.pollers)]
+        tasks.append(asyncio.create_task(self._intake(stop)))
+        tasks += [asyncio.create_task(self._send(stop, n, self.config.senders))
+                  for n in range(self.config.senders)]
+        await stop.wait()
+        self.inbox_event.set()
+        self.outbox_event.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- poller ------------------------------------------------------------------------
+
+    async def _poll(self, stop: asyncio.Event, number: int) -> None:
+        client = self.client_factory()
+        while not stop.is_set():
+            try:
+                got = await asyncio.to_thread(client.get_request)
+            except SmevError as exc:
+                log.warning("GetRequest failed: %s", type(exc).__name__)
+                await _sleep(stop, self.config.poll_interval * 5)
+                continue
+            if got is None:
+                await _sleep(stop, self.config.poll_interval)
+                continue
+            try:
+                message_id = await asyncio.to_thread(self._store, got)
+                if message_id is not None:
+                    await asyncio.to_thread(client.ack, message_id)
+            except Exception:
+                # Not acked: SMEV delivers it again, and the inbox keeps it only once.
+                log.exception("storing or acking a request failed")
+                await _sleep(stop, self.config.poll_interval)
+            self.inbox_event.set()
+
+    def _store(self, got: IncomingRequest | UnreadableMessage) -> str | None:
+        now = self.clock.now()
+        if isinstance(got, UnreadableMessage):
+            digest = hashlib.sha256(got.envelope).hexdigest()[:40]
+            message_id, reply_to, payload = f"unreadable-{digest}", got.reply_to, None
+            log.error("unreadable SMEV message stored", extra={"inbox_key": message_id})
+        else:
+            message_id, reply_to, payload = got.message_id, got.reply_to, got.payload
+        with session_scope(self.config.database_url) as session:
+            session.execute(insert(SmevInboxMessage).values(
+                message_id=message_id, reply_to=reply_to, received_at=now,
+                raw=got.envelope, payload=payload, state="new",
+            ).on_conflict_do_nothing(index_elements=["message_id"]))
+        # A message without a readable MessageID cannot be acked; SMEV will offer it again
+        # and the inbox will keep it once.
+        return None if isinstance(got, UnreadableMessage) else message_id
+
+    # --- intake ------------------------------------------------------------------------
+
+    async def _intake(self, stop: asyncio.Event) -> None:
+        await self._start_unstarted()
+        while not stop.is_set():
+            processed = await asyncio.to_thread(self._intake_batch)
+            if processed:
+                self.outbox_event.set()
+                continue
+            self.inbox_event.clear()
+            try:
+                await asyncio.wait_for(self.inbox_event.wait(), self.config.poll_interval)
+            except TimeoutError:
+                pass
+
+    def _intake_batch(self, limit: int = 200) -> int:
+        """Take up to `limit` new messages in arrival order; each in its own transaction."""
+        with session_scope(self.config.database_url) as session:
+            locked = session.scalar(text("SELECT pg_try_advisory_lock(:k)"),
+                                    {"k": INTAKE_LOCK})
+            if not locked:
+                return 0
+            try:
+                ids = list(session.scalars(
+                    select(SmevInboxMessage.id).where(SmevInboxMessage.state == "new")
+                    .order_by(SmevInboxMessage.id).limit(limit)))
+                for inbox_id in ids:
+                    self._intake_one(inbox_id)
+                return len(ids)
+            finally:
+                session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": INTAKE_LOCK})
+
+    def _intake_one(self, inbox_id: int) -> None:
+        try:
+            with session_scope(self.config.database_url) as session:
+                inbox = session.get(SmevInboxMessage, inbox_id, with_for_update=True)
+                if inbox is None or inbox.state != "new":
+                    return
+                outcome = process_message(session, inbox, now=self.clock.now(),
+                                          region_oktmo=self.config.region_oktmo)
+        except Exception as exc:
+            # A bug or a broken database must not stop the queue: the message is kept
+            # as failed, with the error, for an operator to replay.
+            log.exception("intake failed", extra={"inbox_id": inbox_id})
+            with session_scope(self.config.database_url) as session:
+                inbox = session.get(SmevInboxMessage, inbox_id)
+                if inbox is not None and inbox.state == "new":
+                    inbox.state, inbox.error = "failed", f"{type(exc).__name__}: {exc}"
+            return
+
+        if outcome.start is not None:
+            # Started in the background: registration does not wait for the engine.
+            future = asyncio.run_coroutine_threadsafe(self._start_workflow(outcome.start),
+                                                      self.loop)
+            self.pending_starts.add(future)
+            future.add_done_callback(self.pending_starts.discard)
+        if outcome.cancel is not None and outcome.cancel_workflow_id is not None:
+            # A cancellation waits until the workflows registered before it exist.
+            for future in list(self.pending_starts):
+                future.result()
+            asyncio.run_coroutine_threadsafe(
+                self._forward_cancel(outcome.cancel_workflow_id, outcome.cancel), self.loop
+            ).result()
+
+    async def _start_workflow(self, facts: ApplicationFacts) -> None:
+        async with self.starts:
+            try:
+                await self.temporal.start_workflow(
+                    FirstGradeApplicationWorkflow.run, facts,
+                    id=f"first-grade-{facts.order_id}", task_queue=self.config.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+            except WorkflowAlreadyStartedError:
+                pass
+        await asyncio.to_thread(self._mark_started, facts.application_id)
+
+    def _mark_started(self, application_id: int) -> None:
+        with session_scope(self.config.database_url) as session:
+            app = session.get(FirstGradeApplication, application_id)
+            if app is not None:
+                app.workflow_started = True
+
+    async def _start_unstarted(self) -> None:
+        """Workflows of applications registered just before a crash."""
+        def pending() -> list[ApplicationFacts]:
+            from activities.enrollment.facts import facts_of
+
+            with session_scope(self.config.database_url) as session:
+                apps = session.scalars(select(FirstGradeApplication).where(
+                    FirstGradeApplication.workflow_started.is_(False)))
+                return [facts_of(session, app) for app in apps]
+
+        for facts in await asyncio.to_thread(pending):
+            await self._start_workflow(facts)
+
+    async def _forward_cancel(self, workflow_id: str, cancel) -> None:  # type: ignore[no-untyped-def]
+        handle: WorkflowHandle = self.temporal.get_workflow_handle(workflow_id)
+        try:
+            await handle.signal(FirstGradeApplicationWorkflow.portal_cancel, cancel)
+        except RPCError:
+            # The workflow finished between intake and the signal: the application is
+            # closed, and the portal hears so.
+            await asyncio.to_thread(self._cancel_too_late, cancel.inbox_id)
+
+    def _cancel_too_late(self, inbox_id: int) -> None:
+        with session_scope(self.config.database_url) as session:
+            inbox = session.get(SmevInboxMessage, inbox_id)
+            assert inbox is not None and inbox.order_id is not None
+            queue_cancel_response(session, inbox=inbox, order_id=inbox.order_id,
+                                  result="REJECTED", comment="Рассмотрение заявления уже "
+                                  "завершено; отменить его нельзя.", application_id=None)
+            inbox.outcome = "cancel_closed_application"
+
+    # --- sender ------------------------------------------------------------------------
+
+    async def _send(self, stop: asyncio.Event, part: int, parts: int) -> None:
+        client = self.client_factory()
+        while not stop.is_set():
+            sent = await asyncio.to_thread(self._send_batch, client, part, parts)
+            if sent:
+                continue
+            self.outbox_event.clear()
+            try:
+                await asyncio.wait_for(self.outbox_event.wait(), self.config.poll_interval)
+            except TimeoutError:
+                pass
+
+    def _send_batch(self, client: SmevClient, part: int, parts: int, limit: int = 100) -> int:
+        """Send pending messages of this sender's share of orders, oldest first."""
+        with session_scope(self.config.database_url) as session:
+            rows = list(session.scalars(
+                select(SmevOutboxMessage).where(
+                    SmevOutboxMessage.sent_at.is_(None),
+                    SmevOutboxMessage.gave_up_at.is_(None),
+                    text("coalesce(order_id, id) % :parts = :part"),
+                    text("(next_attempt_at IS NULL OR next_attempt_at <= now())"))
+                .params(parts=parts, part=part)
+                .order_by(SmevOutboxMessage.id).limit(limit)))
+        sent = 0
+        blocked: set[int] = set()
+        for row in rows:
+            # Statuses of one order leave in order: a failed one holds back the rest.
+            if row.order_id is not None and row.order_id in blocked:
+                continue
+            if self._send_one(client, row):
+                sent += 1
+            elif row.order_id is not None:
+                blocked.add(row.order_id)
+        return sent
+
+    def _send_one(self, client: SmevClient, row: SmevOutboxMessage) -> bool:
+        if row.reply_to is None:
+            # Without the request's ReplyTo no answer can reach the portal (T18).
+            self._mark(row.id, error="no ReplyTo stored for the request", give_up=True)
+            log.error("status cannot be sent: no ReplyTo",
+                      extra={"outbox_id": row.id, "order_id": row.order_id})
+            return False
+        try:
+            if row.kind == "RequestRejected":
+                client.send_response(to=row.reply_to, rejection=(row.code, row.comment or ""),
+                                     message_id=row.message_id)
+            else:
+                client.send_response(to=row.reply_to, payload=row.payload,
+                                     message_id=row.message_id)
+        except SmevError as exc:
+            self._mark(row.id, error=f"{type(exc).__name__}: {exc}",
+                       give_up=not exc.retryable)
+            log.warning("sending failed", extra={"outbox_id": row.id,
+                                                 "retryable": exc.retryable})
+            return False
+        self._mark(row.id, sent_at=self.clock.now())
+        return True
+
+    def _mark(self, outbox_id: int, *, sent_at: datetime | None = None,
+              error: str | None = None, give_up: bool = False) -> None:
+        now = self.clock.now()
+        with session_scope(self.config.database_url) as session:
+            row = session.get(SmevOutboxMessage, outbox_id)
+            assert row is not None
+            row.attempts += 1
+            if sent_at is not None:
+                row.sent_at, row.last_error = sent_at, None
+                return
+            row.last_error = error
+            if give_up:
+                row.gave_up_at = now
+                log.error("outbox message needs an operator",
+                          extra={"outbox_id": row.id, "order_id": row.order_id})
+            else:
+                backoff = min(2 ** min(row.attempts, 8), 300)
+                row.next_attempt_at = now + timedelta(seconds=backoff)
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass
