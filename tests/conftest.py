@@ -164,11 +164,15 @@ async def terminate_workflows(client, queues) -> None:  # type: ignore[no-untype
     them."""
     for queue in queues:
         query = f'TaskQueue="{queue}" AND ExecutionStatus="Running"'
-        async for execution in client.list_workflows(query):
-            try:
-                await client.get_workflow_handle(execution.id).terminate("test finished")
-            except Exception:
-                pass
+        try:
+            async for execution in client.list_workflows(query):
+                try:
+                    await client.get_workflow_handle(execution.id).terminate("test finished")
+                except Exception:
+                    pass
+        except Exception:
+            # The time-skipping server has no visibility queries; its ids are test-local.
+            return
 
 
 @pytest_asyncio.fixture

@@ -1,0 +1,142 @@
+"""A school's campaign through its long timers, on the time-skipping test server.
+
+Wave 1 closes by the calendar and the confirmed applications are ranked for too few places;
+an invitation's deadline passes without documents; wave 2 opens with no places left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from activities.enrollment.intake import process_message
+from tests.enrollment.campaigns import campaign_yaml
+from tests.enrollment.payloads import variant
+from tsos.campaigns import load_and_prepare, start_campaign_workflows
+from tsos.db.enrollment import ApplicationEvent, FirstGradeApplication, SmevInboxMessage
+from tsos.db.session import session_scope
+from tsos.worker import build_workers, run_workers
+from workflows import task_queues
+from workflows.enrollment.application import FirstGradeApplicationWorkflow
+from workflows.enrollment.messages import Invite, StaffStep
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest_asyncio.fixture
+async def skipping_worker(time_skipping_env, settings, database_url, queue_names,
+                          activity_executor, demo_region):
+    from tests.conftest import terminate_workflows
+
+    workers = build_workers(time_skipping_env.client, settings, database_url,
+                            queues=queue_names, executor=activity_executor)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_workers(workers, stop))
+    yield time_skipping_env
+    stop.set()
+    await task
+    await terminate_workflows(time_skipping_env.client, queue_names.values())
+
+
+async def _register(env, database_url: str, queue: str, payload: bytes) -> int:
+    """What the SMEV intake does with one stored message, then the workflow start."""
+    def intake() -> tuple[int, object]:
+        with session_scope(database_url) as session:
+            inbox = SmevInboxMessage(message_id=str(uuid.uuid1()), reply_to="portal|reply",
+                                     received_at=datetime.now(UTC), raw=payload,
+                                     payload=payload, state="new")
+            session.add(inbox)
+            session.flush()
+            outcome = process_message(session, inbox, now=datetime.now(UTC),
+                                      region_oktmo="67000000")
+            assert outcome.start is not None, inbox.outcome
+            return outcome.start.order_id, outcome.start
+
+    order_id, facts = await asyncio.to_thread(intake)
+    await env.client.start_workflow(FirstGradeApplicationWorkflow.run, facts,
+                                    id=f"first-grade-{order_id}", task_queue=queue)
+    return order_id
+
+
+def _codes(database_url: str, order_id: int) -> list[str]:
+    with session_scope(database_url) as session:
+        app = session.scalar(select(FirstGradeApplication)
+                             .where(FirstGradeApplication.order_id == order_id))
+        return [e.code for e in session.scalars(
+            select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
+            .order_by(ApplicationEvent.seq))]
+
+
+async def _until(database_url: str, order_id: int, expected: list[str]) -> None:
+    for _ in range(300):
+        if await asyncio.to_thread(_codes, database_url, order_id) == expected:
+            return
+        await asyncio.sleep(0.1)
+    assert await asyncio.to_thread(_codes, database_url, order_id) == expected
+
+
+async def test_wave1_close_ranks_for_places_and_deadlines_refuse(
+        skipping_worker, settings, database_url, queue_names) -> None:
+    env = skipping_worker
+    queue = queue_names[task_queues.MAIN]
+    now = datetime.now(UTC)
+    with session_scope(database_url) as session:
+        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=2), settings)
+    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+
+    filed = now - timedelta(hours=3)
+    # Two residents and a first-priority child compete for two places; a fourth resident
+    # never brings the documents; a child from elsewhere waits for wave 2.
+    early_resident = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=1001, filing_date=filed, child_surname="Ранний"))
+    late_resident = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=1002, filing_date=filed + timedelta(minutes=30),
+        child_surname="Поздний", birth_doc_number="531408"))
+    priority = await _register(env, database_url, queue, variant(
+        "03-first-priority-right", order_id=1003, filing_date=filed + timedelta(hours=1)))
+    no_documents = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=1004, filing_date=filed, child_surname="Забывчивый",
+        birth_doc_number="531409"))
+    elsewhere = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=1005, filing_date=filed, child_surname="Приезжий",
+        birth_doc_number="531410", street="ул. Дальняя", house="5"))
+
+    await _until(database_url, elsewhere, ["1", "315"])
+    for order_id in (early_resident, late_resident, priority, no_documents):
+        await _until(database_url, order_id, ["1", "311"])
+        handle = env.client.get_workflow_handle(f"first-grade-{order_id}")
+        await handle.execute_update(FirstGradeApplicationWorkflow.invite_to_present_documents,
+                                    Invite(actor="Специалист"))
+        if order_id != no_documents:
+            await handle.execute_update(FirstGradeApplicationWorkflow.confirm_documents,
+                                        StaffStep(actor="Специалист"))
+            await _until(database_url, order_id, ["1", "311", "312", "314"])
+
+    # Three working days pass: the one without documents is refused with 352.
+    await env.sleep(timedelta(days=6))
+    await _until(database_url, no_documents, ["1", "311", "312", "352"])
+
+    # Wave 1 closes on the calendar: the first-priority child and the earlier resident
+    # take the two places, the later resident is refused for lack of places.
+    await env.sleep(timedelta(days=6))
+    await _until(database_url, late_resident, ["1", "311", "312", "314", "351"])
+    for order_id in (early_resident, priority):
+        assert _codes(database_url, order_id) == ["1", "311", "312", "314"]
+
+    # Wave 2 opens with no places left: the held application is refused.
+    await env.sleep(timedelta(days=5))
+    await _until(database_url, elsewhere, ["1", "315", "351"])
+
+    with session_scope(database_url) as session:
+        refused = session.scalar(select(FirstGradeApplication)
+                                 .where(FirstGradeApplication.order_id == late_resident))
+        last = session.scalar(select(ApplicationEvent)
+                              .where(ApplicationEvent.application_id == refused.id)
+                              .order_by(ApplicationEvent.seq.desc()).limit(1))
+        assert last.rule == "confirmed_no_places_left"
+        assert "273-ФЗ" in last.clause
