@@ -96,7 +96,7 @@ def process_message(session: Session, inbox: SmevInboxMessage, *, now: datetime,
 
     result = parse(inbox.payload, _Context(session, region_oktmo, now))
     if isinstance(result, PrecheckRejection):
-        _reject(session, inbox, str(result.code), result.description, result.reason)
+        _reject(session, inbox, str(result.code), result.description, str(result.code).lower())
     elif isinstance(result, InvalidPayload):
         _invalid(session, inbox, result)
     elif isinstance(result, ParsedApplication):

@@ -1,11 +1,13 @@
-"""`tsos demo`: the demo region, loaded idempotently."""
+"""`tsos demo`: the demo region, loaded idempotently; with --stream, a live campaign."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from rich.console import Console
 
+from domain.enrollment.errors import EnrollmentError
 from tsos.db.session import session_scope
 from tsos.demo.organizations import load_demo_organizations
 from tsos.services import database_url
@@ -14,8 +16,28 @@ from tsos.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def load_demo(settings: Settings, console: Console) -> None:
+def load_demo(settings: Settings, console: Console, *, stream: bool = False) -> None:
     url = database_url(settings)
     with console.status("Демо-данные: организации и сотрудники…"), session_scope(url) as session:
         orgs, users = load_demo_organizations(session, settings.region_oktmo)
     console.print(f"Демо-данные: организаций добавлено {orgs}, сотрудников {users}.")
+    if stream:
+        run_stream(settings, url, console)
+
+
+def run_stream(settings: Settings, url: str, console: Console) -> None:
+    """The demo campaign and its stream of applications, until done or Ctrl-C."""
+    from tsos.demo.stream import run_demo_stream
+
+    console.print(f"Демо-поток заявлений: приёмная кампания в 1 класс, заявления подаются "
+                  f"через локальный узел СМЭВ ({settings.smev_node_url}). Остановить: Ctrl-C.")
+    try:
+        counts = asyncio.run(run_demo_stream(settings, url))
+    except EnrollmentError as exc:
+        # The demo campaign is made for the demo region (ОКТМО 67000000, Europe/Simferopol).
+        console.print(f"Демо-кампания не загружена: {exc}")
+        raise SystemExit(2) from None
+    console.print(
+        f"Демо-поток завершён: подано сообщений {sum(counts.offered.values())}, "
+        f"шагов сотрудников {sum(v for k, v in counts.staff.items() if k != 'not_ready')}, "
+        f"зачислено приказом {counts.enrolled}.")

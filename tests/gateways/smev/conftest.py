@@ -16,7 +16,9 @@ from .support import OFFICIAL_DIR, SAMPLES_DIR, running_node
 @pytest.fixture(scope="session")
 def official_dir() -> Path:
     if not OFFICIAL_DIR.is_dir():
-        pytest.skip(f"official SMEV 1.3 schemas absent: {OFFICIAL_DIR} (set TSOS_SHARED_DIR)")
+        pytest.skip(
+            f"official SMEV 1.3 schemas absent: {OFFICIAL_DIR} (set TSOS_SHARED_DIR)"
+        )
     return OFFICIAL_DIR
 
 

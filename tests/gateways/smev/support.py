@@ -66,13 +66,18 @@ def free_port() -> int:
 
 @contextmanager
 def running_node(
-    db_path: Path, *, redelivery_timeout: float = 1.0, clock: Callable[[], float] = time.time
+    db_path: Path,
+    *,
+    redelivery_timeout: float = 1.0,
+    clock: Callable[[], float] = time.time,
 ) -> Iterator[str]:
     """The local node served by uvicorn on a free loopback port; yields its base URL."""
     app = create_app(db_path, redelivery_timeout=redelivery_timeout, clock=clock)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -121,10 +126,14 @@ class ConnectionRecorder:
 
 def as_version_1_3(data: bytes) -> bytes:
     """A sample in schema 1.2 namespaces, rewritten to 1.3."""
-    return re.sub(rb"(message-exchange/types(?:/basic|/faults)?)/1\.2", rb"\1/1.3", data)
+    return re.sub(
+        rb"(message-exchange/types(?:/basic|/faults)?)/1\.2", rb"\1/1.3", data
+    )
 
 
-def first_grade_response(order_id: int, tech_code: int = 1, comment: str = "Принято") -> bytes:
+def first_grade_response(
+    order_id: int, tech_code: int = 1, comment: str = "Принято"
+) -> bytes:
     text = (
         f'<fg:FormDataResponse xmlns:fg="{FG}"><fg:changeOrderInfo>'
         f"<fg:orderId><fg:pguId>{order_id}</fg:pguId></fg:orderId>"

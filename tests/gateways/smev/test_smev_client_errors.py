@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gateways.smev import schemas
 from gateways.smev.client import SmevClient
 from gateways.smev.errors import (
     SmevConfigurationError,
@@ -23,7 +25,7 @@ from gateways.smev.errors import (
 )
 from gateways.smev.local_node import replies
 
-from .support import as_version_1_3, free_port
+from .support import ConnectionRecorder, as_version_1_3, free_port
 
 
 @dataclass
@@ -77,7 +79,9 @@ def canned() -> Iterator[CannedServer]:
 
 
 def fault(name: str, **details: object) -> Canned:
-    return Canned(500, replies.fault(name, "SMEV-000:описание", operation="Ack", **details))
+    return Canned(
+        500, replies.fault(name, "SMEV-000:описание", operation="Ack", **details)
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,17 +89,35 @@ def fault(name: str, **details: object) -> Canned:
     [
         (fault("SMEVFailure"), SmevTransientFault, True),
         (fault("DestinationOverflow"), SmevTransientFault, True),
-        (Canned(503, b"<html>Service Unavailable</html>", "text/html"), SmevServerError, True),
+        (
+            Canned(503, b"<html>Service Unavailable</html>", "text/html"),
+            SmevServerError,
+            True,
+        ),
         (Canned(502, b""), SmevServerError, True),
-        (fault("InvalidContent", validation_errors=("cvc-pattern-valid",)),
-         SmevRejectingFault, False),
-        (fault("SignatureVerificationFault", reason="SignatureIsInvalid"),
-         SmevRejectingFault, False),
+        (
+            fault("InvalidContent", validation_errors=("cvc-pattern-valid",)),
+            SmevRejectingFault,
+            False,
+        ),
+        (
+            fault("SignatureVerificationFault", reason="SignatureIsInvalid"),
+            SmevRejectingFault,
+            False,
+        ),
         (fault("SenderIsNotRegistered"), SmevRejectingFault, False),
         (Canned(404, b"Not Found", "text/plain"), SmevHttpError, False),
     ],
-    ids=["smev-failure", "destination-overflow", "http-503", "http-502-empty",
-         "invalid-content", "signature", "not-registered", "http-404"],
+    ids=[
+        "smev-failure",
+        "destination-overflow",
+        "http-503",
+        "http-502-empty",
+        "invalid-content",
+        "signature",
+        "not-registered",
+        "http-404",
+    ],
 )
 def test_errors_are_split_into_retryable_and_permanent(
     reply: Canned, expected: type[SmevError], retryable: bool, canned: CannedServer
@@ -137,8 +159,9 @@ def test_the_operation_is_named_in_the_soap_action(canned: CannedServer) -> None
 def test_an_empty_queue_sent_as_multipart_is_read_as_empty(
     canned: CannedServer, samples_dir: Path
 ) -> None:
-    body = as_version_1_3((samples_dir / "GetResponseResponce_MultipartEmptyQueue.xml")
-                          .read_bytes()).replace(b"GetResponseResponse", b"GetRequestResponse")
+    body = as_version_1_3(
+        (samples_dir / "GetResponseResponce_MultipartEmptyQueue.xml").read_bytes()
+    ).replace(b"GetResponseResponse", b"GetRequestResponse")
     content_type = (
         'multipart/related; type="application/xop+xml"; '
         'boundary="f438a15e-9b5b-491f-9b47-aba4d00b8837"; '
@@ -160,8 +183,30 @@ def test_the_operators_official_schemas_can_be_used_instead_of_ours(
 
 
 def test_a_schema_directory_without_the_files_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(SmevConfigurationError, match="не найдены"):
         SmevClient("http://127.0.0.1:1/smev", schema_dir=tmp_path)
+
+
+def test_a_schema_that_imports_from_the_network_is_refused_without_fetching(
+    tmp_path: Path,
+) -> None:
+    listener = ConnectionRecorder()
+    for source in schemas.OWN_SCHEMA_DIR.iterdir():
+        shutil.copy(source, tmp_path / source.name)
+    wsdl = tmp_path / schemas.WSDL_FILE
+    wsdl.write_text(
+        wsdl.read_text().replace(
+            f'schemaLocation="{schemas.FAULTS_FILE}"',
+            f'schemaLocation="http://127.0.0.1:{listener.port}/{schemas.FAULTS_FILE}"',
+        )
+    )
+
+    try:
+        with pytest.raises(SmevConfigurationError):
+            SmevClient("http://127.0.0.1:1/smev", schema_dir=tmp_path)
+    finally:
+        listener.close()
+    assert listener.connections == 0
 
 
 def test_only_http_endpoints_are_accepted() -> None:

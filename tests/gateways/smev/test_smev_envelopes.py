@@ -32,18 +32,24 @@ def _client_envelopes(signer: StandInSigner | None) -> dict[str, bytes]:
     built = {
         "get_request": envelopes.build_get_request(timestamp=NOW, signer=signer),
         "get_request_typed": envelopes.build_get_request(
-            timestamp=NOW, namespace_uri=FG, root_element="FormData", node_id="node-2",
+            timestamp=NOW,
+            namespace_uri=FG,
+            root_element="FormData",
+            node_id="node-2",
             signer=signer,
         ),
         "get_response": envelopes.build_get_response(timestamp=NOW, signer=signer),
         "ack": envelopes.build_ack(MESSAGE_ID, signer=signer),
         "ack_refused": envelopes.build_ack(MESSAGE_ID, accepted=False, signer=signer),
         "send_payload": envelopes.build_send_response(
-            message_id=MESSAGE_ID, to=REPLY_TO, payload=first_grade_response(4200000101),
+            message_id=MESSAGE_ID,
+            to=REPLY_TO,
+            payload=first_grade_response(4200000101),
             signer=signer,
         ),
         "send_rejection": envelopes.build_send_response(
-            message_id=MESSAGE_ID, to=REPLY_TO,
+            message_id=MESSAGE_ID,
+            to=REPLY_TO,
             rejection=("UNKNOWN_REQUEST_DESCRIPTION", "Вид запроса не поддерживается"),
             signer=signer,
         ),
@@ -55,7 +61,9 @@ def _client_envelopes(signer: StandInSigner | None) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
 def test_every_envelope_we_build_is_valid_against_the_official_and_our_schema(
-    signed: bool, official_schema: schemas.MessageSchema, own_schema: schemas.MessageSchema
+    signed: bool,
+    official_schema: schemas.MessageSchema,
+    own_schema: schemas.MessageSchema,
 ) -> None:
     signer = StandInSigner() if signed else None
 
@@ -75,7 +83,9 @@ def test_the_schemas_notice_an_envelope_smev_would_refuse(
     assert own_schema.errors(operation)
 
 
-def test_every_envelope_has_a_soap_header_so_smev_never_answers_poor_envelope_format() -> None:
+def test_every_envelope_has_a_soap_header_so_smev_never_answers_poor_envelope_format() -> (
+    None
+):
     for name, envelope in _client_envelopes(StandInSigner()).items():
         root = parse_trusted(envelope)
         assert [etree.QName(c).localname for c in root] == ["Header", "Body"], name
@@ -85,13 +95,17 @@ def test_the_signature_covers_the_element_with_the_id_and_is_placed_after_it() -
     signer = StandInSigner()
 
     envelope = envelopes.build_send_response(
-        message_id=MESSAGE_ID, to=REPLY_TO, payload=first_grade_response(1), signer=signer
+        message_id=MESSAGE_ID,
+        to=REPLY_TO,
+        payload=first_grade_response(1),
+        signer=signer,
     )
 
     operation = _operation(envelope)
     assert signer.signed == [("SenderProvidedResponseData", ns.ID_PROVIDER)]
     assert [etree.QName(c).localname for c in operation] == [
-        "SenderProvidedResponseData", "CallerInformationSystemSignature",
+        "SenderProvidedResponseData",
+        "CallerInformationSystemSignature",
     ]
     reference = operation.find(f".//{{{ns.DS}}}Reference")
     assert reference.get("URI") == f"#{ns.ID_PROVIDER}"
@@ -106,20 +120,27 @@ def test_the_signed_element_is_sent_exactly_as_it_was_when_signed() -> None:
     # The stand-in's digest is over exclusive C14N at signing time; recompute it over the
     # element as it arrives on the wire.
     target = _operation(envelope).find(ns.basic("AckTargetMessage"))
-    digest = hashlib.sha256(etree.tostring(target, method="c14n", exclusive=True)).hexdigest()
+    digest = hashlib.sha256(
+        etree.tostring(target, method="c14n", exclusive=True)
+    ).hexdigest()
     assert _operation(envelope).findtext(f".//{{{ns.DS}}}DigestValue") == digest
 
 
 def test_the_request_type_filter_is_omitted_as_a_pair_when_not_given() -> None:
     untyped = _operation(envelopes.build_get_request(timestamp=NOW))
-    typed = _operation(envelopes.build_get_request(
-        timestamp=NOW, namespace_uri=FG, root_element="FormData"))
+    typed = _operation(
+        envelopes.build_get_request(
+            timestamp=NOW, namespace_uri=FG, root_element="FormData"
+        )
+    )
 
     selector = untyped.find(ns.basic("MessageTypeSelector"))
     assert [etree.QName(c).localname for c in selector] == ["Timestamp"]
     selector = typed.find(ns.basic("MessageTypeSelector"))
     assert [etree.QName(c).localname for c in selector] == [
-        "NamespaceURI", "RootElementLocalName", "Timestamp",
+        "NamespaceURI",
+        "RootElementLocalName",
+        "Timestamp",
     ]
     with pytest.raises(ValueError, match="together"):
         envelopes.build_get_request(timestamp=NOW, namespace_uri=FG)
@@ -130,7 +151,8 @@ def test_timestamps_must_be_timezone_aware() -> None:
         envelopes.build_get_request(timestamp=datetime(2026, 4, 1, 9, 30))
 
     stamp = _operation(envelopes.build_get_request(timestamp=NOW)).findtext(
-        f"{ns.basic('MessageTypeSelector')}/{ns.basic('Timestamp')}")
+        f"{ns.basic('MessageTypeSelector')}/{ns.basic('Timestamp')}"
+    )
     assert stamp == "2026-04-01T09:30:00.000+03:00"
 
 
@@ -161,7 +183,9 @@ def test_send_response_takes_exactly_one_of_payload_and_rejection() -> None:
         envelopes.build_send_response(message_id=MESSAGE_ID, to=REPLY_TO)
     with pytest.raises(ValueError, match="exactly one"):
         envelopes.build_send_response(
-            message_id=MESSAGE_ID, to=REPLY_TO, payload=first_grade_response(1),
+            message_id=MESSAGE_ID,
+            to=REPLY_TO,
+            payload=first_grade_response(1),
             rejection=("FAILURE", "x"),
         )
     with pytest.raises(ValueError):
@@ -187,7 +211,9 @@ def test_a_long_rejection_description_is_cut_to_the_schema_limit(
         message_id=MESSAGE_ID, to=REPLY_TO, rejection=("FAILURE", "Ошибка. " * 1000)
     )
 
-    description = _operation(envelope).findtext(f".//{ns.types('RejectionReasonDescription')}")
+    description = _operation(envelope).findtext(
+        f".//{ns.types('RejectionReasonDescription')}"
+    )
     assert len(description) == 4000 and description.endswith("…")
     assert official_schema.errors(_operation(envelope)) == []
 
@@ -202,7 +228,9 @@ def test_a_payload_keeps_namespaces_used_only_inside_values() -> None:
     )
     payload = outer[0]
 
-    envelope = envelopes.build_send_response(message_id=MESSAGE_ID, to=REPLY_TO, payload=payload)
+    envelope = envelopes.build_send_response(
+        message_id=MESSAGE_ID, to=REPLY_TO, payload=payload
+    )
 
     note = parse_trusted(envelope).find(f".//{{{FG}}}note")
     prefix, _, local = note.get(f"{{{ns.XSI}}}type").partition(":")
@@ -211,10 +239,13 @@ def test_a_payload_keeps_namespaces_used_only_inside_values() -> None:
 
 def test_a_payload_without_namespace_or_with_a_doctype_is_refused() -> None:
     with pytest.raises(ValueError, match="namespace"):
-        envelopes.build_send_response(message_id=MESSAGE_ID, to=REPLY_TO, payload=b"<FormData/>")
+        envelopes.build_send_response(
+            message_id=MESSAGE_ID, to=REPLY_TO, payload=b"<FormData/>"
+        )
     with pytest.raises(ValueError, match="DOCTYPE"):
         envelopes.build_send_response(
-            message_id=MESSAGE_ID, to=REPLY_TO,
+            message_id=MESSAGE_ID,
+            to=REPLY_TO,
             payload=b'<!DOCTYPE a [<!ENTITY x "y">]><a xmlns="urn:a">&x;</a>',
         )
 
@@ -229,7 +260,10 @@ def test_the_local_nodes_replies_are_valid_against_the_official_schema(
     built = {
         "request": replies.request_envelope(
             first_grade_response(1).replace(b"FormDataResponse", b"FormData"),
-            message_id=MESSAGE_ID, reply_to=REPLY_TO, sent_at=sent, test_message=True,
+            message_id=MESSAGE_ID,
+            reply_to=REPLY_TO,
+            sent_at=sent,
+            test_message=True,
         ),
         "empty_get_request": replies.empty_reply("GetRequest"),
         "empty_get_response": replies.empty_reply("GetResponse"),
@@ -237,7 +271,10 @@ def test_the_local_nodes_replies_are_valid_against_the_official_schema(
         "ack": replies.ack_response(),
         "send_response": replies.send_response_response(MESSAGE_ID, sent),
         "response": replies.response_message(
-            send_response, request_message_id=MESSAGE_ID, sent_at=sent, delivered_at=sent
+            send_response,
+            request_message_id=MESSAGE_ID,
+            sent_at=sent,
+            delivered_at=sent,
         ),
     }
 

@@ -71,10 +71,14 @@ def test_an_external_entity_is_neither_read_nor_fetched(
     for value in (incoming.envelope, incoming.payload, repr(incoming).encode()):
         assert SECRET.encode() not in value
     assert recorder.connections == 0
-    assert queued["order_id"] == 4200000201  # read best effort, entities left unresolved
+    assert (
+        queued["order_id"] == 4200000201
+    )  # read best effort, entities left unresolved
 
 
-def test_a_billion_laughs_payload_is_not_expanded(node_url: str, smev: SmevClient) -> None:
+def test_a_billion_laughs_payload_is_not_expanded(
+    node_url: str, smev: SmevClient
+) -> None:
     entities = '<!ENTITY lol0 "lol">' + "".join(
         f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
     )
@@ -88,7 +92,9 @@ def test_a_billion_laughs_payload_is_not_expanded(node_url: str, smev: SmevClien
 
     assert time.monotonic() - started < 5
     assert ProblemKind.DOCTYPE in kinds(incoming)
-    assert incoming.payload == payload and len(incoming.envelope) < 4 * len(payload) + 4096
+    assert (
+        incoming.payload == payload and len(incoming.envelope) < 4 * len(payload) + 4096
+    )
 
 
 def test_a_payload_declaring_another_encoding_is_flagged_and_kept_as_sent(
@@ -109,10 +115,13 @@ def test_a_payload_declaring_another_encoding_is_flagged_and_kept_as_sent(
     assert (incoming.payload_root, queued["order_id"]) == ("FormData", 4200000203)
 
 
-def test_a_two_mebibyte_payload_is_delivered_whole(node_url: str, smev: SmevClient) -> None:
+def test_a_two_mebibyte_payload_is_delivered_whole(
+    node_url: str, smev: SmevClient
+) -> None:
     filler = "Ж" * (2 * 1024 * 1024 // 2)
     payload = application(4200000204).replace(
-        b"</fg:ApplicationRequest>", f"<fg:note>{filler}</fg:note></fg:ApplicationRequest>".encode()
+        b"</fg:ApplicationRequest>",
+        f"<fg:note>{filler}</fg:note></fg:ApplicationRequest>".encode(),
     )
     assert len(payload) > 2 * 1024 * 1024
 
@@ -122,6 +131,24 @@ def test_a_two_mebibyte_payload_is_delivered_whole(node_url: str, smev: SmevClie
     assert len(incoming.payload) >= len(payload) - 64
     note = parsing.parse_trusted(incoming.payload).findtext(f".//{{{FG}}}note")
     assert note == filler
+
+
+def test_a_text_node_beyond_the_parsers_limit_is_delivered_raw_and_can_be_rejected(
+    node_url: str, smev: SmevClient
+) -> None:
+    # huge_tree stays off: lxml refuses text nodes over 10 MB, so the reader stops there;
+    # the MessageID before the payload and the ReplyTo after it are still found.
+    payload = f'<fg:FormData xmlns:fg="{FG}">'.encode() + b"A" * (11 * 1024 * 1024)
+    payload += b"</fg:FormData>"
+
+    queued, incoming = deliver(node_url, smev, payload)
+
+    assert incoming.message_id == queued["message_id"]
+    assert kinds(incoming) == {ProblemKind.MALFORMED}
+    assert incoming.payload.endswith(payload)
+    smev.send_response(
+        incoming.reply_to, rejection=("FAILURE", "Слишком большое сообщение")
+    )
 
 
 @pytest.mark.parametrize(
@@ -145,7 +172,9 @@ def test_garbage_comes_back_as_data_and_can_be_acked_and_rejected(
     if payload.strip():
         assert incoming.payload is not None and incoming.payload.endswith(payload)
     assert smev.ack(incoming.message_id) is AckOutcome.ACKED
-    smev.send_response(incoming.reply_to, rejection=("FAILURE", "Сообщение не читается"))
+    smev.send_response(
+        incoming.reply_to, rejection=("FAILURE", "Сообщение не читается")
+    )
     answers = httpx.get(f"{node_url}/admin/responses").json()
     assert [(a["kind"], a["code"], a["order_id"]) for a in answers] == [
         ("RequestRejected", "FAILURE", None)

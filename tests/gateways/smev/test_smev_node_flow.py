@@ -53,7 +53,9 @@ def test_a_request_goes_from_the_portal_to_us_and_our_answers_back(
     assert form.findtext(f".//{{{FG}}}PersonSurname") == "Примерова"
     assert smev.ack(incoming.message_id) is AckOutcome.ACKED
 
-    first = smev.send_response(incoming.reply_to, payload=first_grade_response(4200000101))
+    first = smev.send_response(
+        incoming.reply_to, payload=first_grade_response(4200000101)
+    )
     second = smev.send_response(
         incoming.reply_to, rejection=("FAILURE", "Повторите позже")
     )
@@ -61,26 +63,43 @@ def test_a_request_goes_from_the_portal_to_us_and_our_answers_back(
     answers = responses(node_url, order_id=4200000101)
     assert [a["message_id"] for a in answers] == [first, second]
     assert answers[0] | {"sent_at": None} == {
-        "order_id": 4200000101, "kind": "techCode", "code": 1, "comment": "Принято",
-        "cancel_allowed": True, "sent_at": None,
-        "request_message_id": incoming.message_id, "message_id": first,
+        "order_id": 4200000101,
+        "kind": "techCode",
+        "code": 1,
+        "comment": "Принято",
+        "cancel_allowed": True,
+        "sent_at": None,
+        "request_message_id": incoming.message_id,
+        "message_id": first,
     }
     assert (answers[1]["kind"], answers[1]["code"], answers[1]["comment"]) == (
-        "RequestRejected", "FAILURE", "Повторите позже",
+        "RequestRejected",
+        "FAILURE",
+        "Повторите позже",
     )
     assert answers[1]["order_id"] == 4200000101  # from the request it answers
     assert datetime.fromisoformat(answers[0]["sent_at"]) <= datetime.fromisoformat(
-        answers[1]["sent_at"])
+        answers[1]["sent_at"]
+    )
     assert responses(node_url, order_id=1) == []
 
     queue = httpx.get(f"{node_url}/admin/requests").json()
-    assert queue == [{"message_id": incoming.message_id, "order_id": 4200000101,
-                      "root": "FormData", "delivery_count": 1, "acked": True,
-                      "ack_accepted": True}]
+    assert queue == [
+        {
+            "message_id": incoming.message_id,
+            "order_id": 4200000101,
+            "root": "FormData",
+            "delivery_count": 1,
+            "acked": True,
+            "ack_accepted": True,
+        }
+    ]
     assert smev.get_request() is None
 
 
-def test_a_request_not_acked_in_time_is_delivered_again(node_url: str, smev: SmevClient) -> None:
+def test_a_request_not_acked_in_time_is_delivered_again(
+    node_url: str, smev: SmevClient
+) -> None:
     queued = enqueue(node_url, application(4200000102))
 
     first = smev.get_request()
@@ -95,10 +114,16 @@ def test_a_request_not_acked_in_time_is_delivered_again(node_url: str, smev: Sme
     assert smev.get_request() is None
 
 
-def test_the_same_message_offered_three_times_keeps_its_message_id(tmp_path: Path) -> None:
+def test_the_same_message_offered_three_times_keeps_its_message_id(
+    tmp_path: Path,
+) -> None:
     now = [1_800_000_000.0]
-    with running_node(tmp_path / "node.sqlite3", redelivery_timeout=30,
-                      clock=lambda: now[0]) as url, SmevClient(f"{url}/smev") as smev:
+    with (
+        running_node(
+            tmp_path / "node.sqlite3", redelivery_timeout=30, clock=lambda: now[0]
+        ) as url,
+        SmevClient(f"{url}/smev") as smev,
+    ):
         queued = enqueue(url, application(4200000103))
 
         offers = []
@@ -128,7 +153,9 @@ def test_the_queues_survive_a_restart_of_the_node(tmp_path: Path) -> None:
         assert [a["code"] for a in responses(url, order_id=4200000104)] == [1]
 
 
-def test_a_retried_ack_after_a_lost_reply_counts_as_acked(node_url: str, smev: SmevClient) -> None:
+def test_a_retried_ack_after_a_lost_reply_counts_as_acked(
+    node_url: str, smev: SmevClient
+) -> None:
     enqueue(node_url, application(4200000105))
     incoming = smev.get_request()
 
@@ -145,18 +172,24 @@ def test_a_retried_send_with_the_same_message_id_is_sent_once(
 
     for _ in range(2):
         sent = smev.send_response(
-            incoming.reply_to, payload=first_grade_response(4200000106), message_id=message_id
+            incoming.reply_to,
+            payload=first_grade_response(4200000106),
+            message_id=message_id,
         )
         assert sent == message_id
 
     assert [a["message_id"] for a in responses(node_url)] == [message_id]
 
 
-def test_an_answer_to_an_unknown_reply_to_is_a_permanent_error(smev: SmevClient) -> None:
+def test_an_answer_to_an_unknown_reply_to_is_a_permanent_error(
+    smev: SmevClient,
+) -> None:
     with pytest.raises(SmevRejectingFault) as caught:
         smev.send_response("bm90IGEgcmVwbHlUbw==", rejection=("FAILURE", "x"))
 
-    assert caught.value.error_type == "RecipientIsNotFound" and not caught.value.retryable
+    assert (
+        caught.value.error_type == "RecipientIsNotFound" and not caught.value.retryable
+    )
 
 
 def test_the_node_answers_an_invalid_envelope_with_an_invalid_content_fault(
@@ -166,8 +199,11 @@ def test_the_node_answers_an_invalid_envelope_with_an_invalid_content_fault(
         b'accepted="true"', b'accepted="maybe"'
     )
 
-    reply = httpx.post(f"{node_url}/smev", content=envelope,
-                       headers={"Content-Type": "text/xml; charset=utf-8"})
+    reply = httpx.post(
+        f"{node_url}/smev",
+        content=envelope,
+        headers={"Content-Type": "text/xml; charset=utf-8"},
+    )
 
     assert reply.status_code == 500
     with pytest.raises(SmevRejectingFault) as caught:
@@ -176,7 +212,9 @@ def test_the_node_answers_an_invalid_envelope_with_an_invalid_content_fault(
     assert caught.value.fault.validation_errors
 
 
-def test_the_node_refuses_an_envelope_without_a_header_as_smev_does(node_url: str) -> None:
+def test_the_node_refuses_an_envelope_without_a_header_as_smev_does(
+    node_url: str,
+) -> None:
     envelope = envelopes.build_get_request(timestamp=datetime.now(UTC)).replace(
         b"<soap:Header/>", b""
     )
@@ -214,7 +252,9 @@ def test_get_status_needs_a_signer_and_is_empty_on_the_node(node_url: str) -> No
         assert signed.get_status() is None
 
 
-def test_signed_envelopes_are_sent_as_signed_and_captured_byte_for_byte(node_url: str) -> None:
+def test_signed_envelopes_are_sent_as_signed_and_captured_byte_for_byte(
+    node_url: str,
+) -> None:
     signer = StandInSigner()
     enqueue(node_url, application(4200000109))
 
@@ -233,13 +273,19 @@ def test_the_portal_side_reads_our_answers_with_get_response(
 ) -> None:
     queued = enqueue(node_url, application(4200000110))
     incoming = smev.get_request()
-    sent = smev.send_response(incoming.reply_to, payload=first_grade_response(4200000110))
+    sent = smev.send_response(
+        incoming.reply_to, payload=first_grade_response(4200000110)
+    )
 
     envelope = envelopes.build_get_response(timestamp=datetime.now(UTC))
     reply = httpx.post(f"{node_url}/smev", content=envelope)
-    answer = parsing.read_get_response_reply(reply.content, http_status=reply.status_code)
+    answer = parsing.read_get_response_reply(
+        reply.content, http_status=reply.status_code
+    )
 
-    assert answer.message_id == sent and answer.original_message_id == queued["message_id"]
+    assert (
+        answer.message_id == sent and answer.original_message_id == queued["message_id"]
+    )
     assert answer.payload_root == "FormDataResponse"
     assert smev.ack(answer.message_id) is AckOutcome.ACKED
     again = httpx.post(f"{node_url}/smev", content=envelope)
@@ -251,7 +297,9 @@ def test_a_whole_envelope_is_delivered_as_it_is_with_its_id_replaced(
 ) -> None:
     original = ns.new_message_id()
     envelope = replies.request_envelope(
-        application(4200000111), message_id=original, reply_to="RklMRS1SRVBMWS1UTw==",
+        application(4200000111),
+        message_id=original,
+        reply_to="RklMRS1SRVBMWS1UTw==",
         sent_at=datetime.now(UTC),
     )
     override = ns.new_message_id()
@@ -271,7 +319,9 @@ def test_an_envelope_whose_message_id_is_unreadable_reaches_the_client_as_unread
     node_url: str, smev: SmevClient
 ) -> None:
     envelope = replies.request_envelope(
-        application(4200000112), message_id="0000-not-a-uuid", reply_to="UkVKRUNUIE1F",
+        application(4200000112),
+        message_id="0000-not-a-uuid",
+        reply_to="UkVKRUNUIE1F",
         sent_at=datetime.now(UTC),
     )
     enqueue(node_url, envelope)
@@ -285,11 +335,17 @@ def test_an_envelope_whose_message_id_is_unreadable_reaches_the_client_as_unread
 
 
 def test_enqueue_refuses_a_bad_or_repeated_message_id(node_url: str) -> None:
-    bad = httpx.post(f"{node_url}/admin/enqueue", content=application(1),
-                     params={"message_id": "NOT-A-UUID"})
+    bad = httpx.post(
+        f"{node_url}/admin/enqueue",
+        content=application(1),
+        params={"message_id": "NOT-A-UUID"},
+    )
     message_id = ns.new_message_id()
     enqueue(node_url, application(1), message_id=message_id)
-    repeated = httpx.post(f"{node_url}/admin/enqueue", content=application(1),
-                          params={"message_id": message_id})
+    repeated = httpx.post(
+        f"{node_url}/admin/enqueue",
+        content=application(1),
+        params={"message_id": message_id},
+    )
 
     assert bad.status_code == 422 and repeated.status_code == 409

@@ -53,7 +53,8 @@ def request(data: str, *, frame: str = "", reply_to: str = "UkVQTFk=") -> str:
 
 
 MESSAGE_ID = "ac9fbf27-8b8c-11eb-9086-e2bf794ac2e9"
-PAYLOAD = '<MessagePrimaryContent><x:Doc xmlns:x="urn:example:doc">1</x:Doc></MessagePrimaryContent>'
+DOC = '<x:Doc xmlns:x="urn:example:doc">1</x:Doc>'
+PAYLOAD = f"<MessagePrimaryContent>{DOC}</MessagePrimaryContent>"
 
 
 def test_an_empty_queue_reply_means_no_message(samples_dir: Path) -> None:
@@ -62,7 +63,9 @@ def test_an_empty_queue_reply_means_no_message(samples_dir: Path) -> None:
     assert parsing.read_get_response_reply(reply, "text/xml; charset=utf-8") is None
 
 
-def test_an_empty_queue_sent_as_mtom_multipart_means_no_message(samples_dir: Path) -> None:
+def test_an_empty_queue_sent_as_mtom_multipart_means_no_message(
+    samples_dir: Path,
+) -> None:
     reply = sample(samples_dir, "GetResponseResponce_MultipartEmptyQueue.xml")
 
     assert parsing.read_get_response_reply(reply, MULTIPART_TYPE) is None
@@ -70,7 +73,9 @@ def test_an_empty_queue_sent_as_mtom_multipart_means_no_message(samples_dir: Pat
     assert parsing.read_get_response_reply(reply) is None
 
 
-def test_a_business_response_is_read_with_its_payload_and_metadata(samples_dir: Path) -> None:
+def test_a_business_response_is_read_with_its_payload_and_metadata(
+    samples_dir: Path,
+) -> None:
     reply = sample(samples_dir, "GetResponseResponse_ValidResponse.xml")
 
     response = parsing.read_get_response_reply(reply)
@@ -79,12 +84,15 @@ def test_a_business_response_is_read_with_its_payload_and_metadata(samples_dir: 
     assert response.message_id == "8ac9a002-c751-11eb-bc0d-001a4a165f5b"
     assert response.original_message_id == "681e6b22-c751-11eb-b66e-218eae1a9246"
     assert (response.payload_namespace, response.payload_root) == (
-        "urn://fake-smev-service-response", "FakeSmevServiceResponse",
+        "urn://fake-smev-service-response",
+        "FakeSmevServiceResponse",
     )
     root = parsing.parse_trusted(response.payload)
     assert root.findtext("{urn://fake-smev-service-response}Status") == "SUCCEEDED"
     assert response.metadata.sender_mnemonic == "ISIA01001"
-    assert response.metadata.sending_timestamp.isoformat() == "2021-06-07T08:31:00+03:00"
+    assert (
+        response.metadata.sending_timestamp.isoformat() == "2021-06-07T08:31:00+03:00"
+    )
     assert response.problems == () and response.smev_signature_valid is None
 
 
@@ -94,12 +102,19 @@ def test_smevs_signature_is_checked_with_the_verifier_over_the_referenced_elemen
     reply = sample(samples_dir, "GetResponseResponse_ValidResponse.xml")
     good, bad = StandInSigner(), StandInSigner(valid=False)
 
-    assert parsing.read_get_response_reply(reply, verify=good.verify).smev_signature_valid
+    assert parsing.read_get_response_reply(
+        reply, verify=good.verify
+    ).smev_signature_valid
     assert good.verified == ["SIGNED_BY_SMEV"]
-    assert parsing.read_get_response_reply(reply, verify=bad.verify).smev_signature_valid is False
+    assert (
+        parsing.read_get_response_reply(reply, verify=bad.verify).smev_signature_valid
+        is False
+    )
 
 
-def test_an_asynchronous_rejection_names_its_fault_through_xsi_type(samples_dir: Path) -> None:
+def test_an_asynchronous_rejection_names_its_fault_through_xsi_type(
+    samples_dir: Path,
+) -> None:
     reply = sample(samples_dir, "GetResponseResponce_InvalidContent.xml")
 
     response = parsing.read_get_response_reply(reply)
@@ -134,7 +149,9 @@ def test_a_bare_server_fault_is_retryable(samples_dir: Path) -> None:
     assert caught.value.fault.faultstring == "Сообщение об ошибке"
 
 
-def test_an_expired_certificate_is_a_permanent_signature_fault(samples_dir: Path) -> None:
+def test_an_expired_certificate_is_a_permanent_signature_fault(
+    samples_dir: Path,
+) -> None:
     reply = sample(samples_dir, "SoapFaultResponse_SignatureVerificationFault.xml")
 
     with pytest.raises(SmevRejectingFault) as caught:
@@ -160,13 +177,21 @@ def test_a_request_is_read_with_its_identifiers_and_test_flag() -> None:
     assert incoming.message_id == MESSAGE_ID
     assert incoming.reply_to == " UkVQTFk=\n"  # verbatim, whitespace and all
     assert incoming.transaction_code == "TX-1" and incoming.is_test
-    assert incoming.metadata.sending_timestamp.isoformat() == "2026-04-01T00:00:05+03:00"
+    assert (
+        incoming.metadata.sending_timestamp.isoformat() == "2026-04-01T00:00:05+03:00"
+    )
     assert parsing.parse_trusted(incoming.payload).text == "1"
-    assert b"soap" not in incoming.payload  # the transport's namespaces are not dragged along
+    assert (
+        b"soap" not in incoming.payload
+    )  # the transport's namespaces are not dragged along
 
 
-def test_a_request_whose_message_id_cannot_be_read_is_unreadable_but_keeps_reply_to() -> None:
-    reply = get_request_reply(request(f"<ns2:MessageID>no-uuid</ns2:MessageID>{PAYLOAD}"))
+def test_a_request_whose_message_id_cannot_be_read_is_unreadable_but_keeps_reply_to() -> (
+    None
+):
+    reply = get_request_reply(
+        request(f"<ns2:MessageID>no-uuid</ns2:MessageID>{PAYLOAD}")
+    )
 
     result = parsing.read_get_request_reply(reply)
 
@@ -200,13 +225,25 @@ def test_attachments_with_the_message_and_in_file_storage_are_listed() -> None:
 
     inline, stored = incoming.attachments
     assert (inline.ref, inline.mime_type, inline.content) == (
-        "scan-1", "application/pdf", b"%PDF-1.7 invented",
+        "scan-1",
+        "application/pdf",
+        b"%PDF-1.7 invented",
     )
     assert inline.transfer is parsing.AttachmentTransfer.WITH_MESSAGE
-    assert (stored.ref, stored.file_name, stored.storage_user, stored.storage_password) == (
-        "f1", "photo.jpg", "u", "p",
+    assert (
+        stored.ref,
+        stored.file_name,
+        stored.storage_user,
+        stored.storage_password,
+    ) == (
+        "f1",
+        "photo.jpg",
+        "u",
+        "p",
     )
-    assert "storage_password" not in repr(stored)  # a secret: never in logs or tracebacks
+    assert "storage_password" not in repr(
+        stored
+    )  # a secret: never in logs or tracebacks
 
 
 def test_an_mtom_attachment_is_taken_from_its_mime_part() -> None:
@@ -243,7 +280,9 @@ def test_a_reply_that_is_not_soap_is_a_retryable_server_error() -> None:
     assert caught.value.retryable
 
     with pytest.raises(SmevServerError):
-        parsing.read_get_request_reply(b"<html>Service Unavailable</html>", http_status=503)
+        parsing.read_get_request_reply(
+            b"<html>Service Unavailable</html>", http_status=503
+        )
 
 
 def test_a_reply_of_another_operation_is_a_protocol_error() -> None:
@@ -272,7 +311,7 @@ def test_the_prolog_scan_finds_a_doctype_with_tricky_internal_subset() -> None:
 
     start, end = prolog.doctype
     assert data[start:end].endswith(b"]>") and data[end:].startswith(b"\n<r>")
-    assert data[prolog.root_offset:] == b"<r>&a;</r>"
+    assert data[prolog.root_offset :] == b"<r>&a;</r>"
     assert prolog.declared_encoding == "windows-1251" and prolog.foreign_encoding
 
 

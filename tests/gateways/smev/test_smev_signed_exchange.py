@@ -19,7 +19,9 @@ from .support import application, first_grade_response
 def signing_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
     from gateways.smev import signing
 
-    key, certificate = signing.generate_test_credentials(tmp_path_factory.mktemp("keys"))
+    key, certificate = signing.generate_test_credentials(
+        tmp_path_factory.mktemp("keys")
+    )
     return signing, signing.GostcryptoSigner.from_files(key, certificate)
 
 

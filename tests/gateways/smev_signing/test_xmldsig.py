@@ -142,9 +142,7 @@ def test_signature_has_the_smev_shape(
 
 
 @pytest.mark.parametrize("backend", ["gostcrypto", "openssl"])
-def test_sign_then_verify(
-    backend: str, credentials: tuple[Path, Path], request
-) -> None:
+def test_sign_then_verify(backend: str, request: pytest.FixtureRequest) -> None:
     signer = request.getfixturevalue(f"{backend}_signer")
 
     _, signature, signed = received(sign_request(signer))

@@ -1,0 +1,1 @@
+"""The class journal as files: an XLSX workbook and a printable PDF."""

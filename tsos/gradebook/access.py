@@ -1,0 +1,111 @@
+"""Who reaches which journal: teachers by teaching load, school staff by school, families by
+their own children (through links that are active at the moment of the request)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain.access import Principal
+from tsos.db import gradebook as db
+from tsos.db.models import Pupil
+from tsos.gradebook.errors import NotAllowed, NotFound
+
+SCHOOL_ADMIN_ROLES = frozenset({"school_head", "deputy_head"})
+REGION_READERS = frozenset({"region_admin", "founder_officer"})
+
+
+def teaches(session: Session, user_id: int, school_class_id: int, subject_id: int,
+            study_group_id: int | None = None) -> bool:
+    """A load for the whole class covers its groups; a group's load covers that group only."""
+    loads = session.execute(
+        select(db.TeachingLoad.study_group_id)
+        .join(db.Teacher, db.Teacher.id == db.TeachingLoad.teacher_id)
+        .where(db.Teacher.user_id == user_id,
+               db.TeachingLoad.school_class_id == school_class_id,
+               db.TeachingLoad.subject_id == subject_id)
+    ).scalars().all()
+    return any(group is None or group == study_group_id for group in loads)
+
+
+def is_homeroom_teacher(session: Session, user_id: int, school_class: db.SchoolClass) -> bool:
+    if school_class.homeroom_teacher_id is None:
+        return False
+    return session.scalar(select(db.Teacher.user_id).where(
+        db.Teacher.id == school_class.homeroom_teacher_id)) == user_id
+
+
+def require_journal(session: Session, principal: Principal, school_class: db.SchoolClass,
+                    subject_id: int, *, write: bool = False,
+                    study_group_id: int | None = None) -> None:
+    """Reading or writing one subject's journal of a class."""
+    if principal.role in REGION_READERS and not write:
+        return
+    if principal.organization_id != school_class.organization_id:
+        raise NotAllowed("Журнал другой школы недоступен")
+    if principal.role in SCHOOL_ADMIN_ROLES:
+        return
+    if principal.role == "teacher":
+        if teaches(session, principal.user_id, school_class.id, subject_id, study_group_id):
+            return
+        if not write and is_homeroom_teacher(session, principal.user_id, school_class):
+            return
+        raise NotAllowed("Вы не ведёте этот предмет в этом классе")
+    raise NotAllowed("Журнал класса недоступен для вашей роли")
+
+
+def require_class(session: Session, principal: Principal, school_class: db.SchoolClass) -> None:
+    """Whole-class views (attendance over every subject): the school's staff who teach it."""
+    if principal.role in REGION_READERS:
+        return
+    if principal.organization_id != school_class.organization_id:
+        raise NotAllowed("Данные другой школы недоступны")
+    if principal.role in SCHOOL_ADMIN_ROLES:
+        return
+    if principal.role == "teacher" and (
+        is_homeroom_teacher(session, principal.user_id, school_class)
+        or session.scalar(select(db.TeachingLoad.id)
+                          .join(db.Teacher, db.Teacher.id == db.TeachingLoad.teacher_id)
+                          .where(db.Teacher.user_id == principal.user_id,
+                                 db.TeachingLoad.school_class_id == school_class.id)
+                          .limit(1)) is not None
+    ):
+        return
+    raise NotAllowed("Вы не ведёте занятий в этом классе")
+
+
+def require_school_admin(principal: Principal, organization_id: int) -> None:
+    if principal.role in SCHOOL_ADMIN_ROLES and principal.organization_id == organization_id:
+        return
+    if principal.role == "region_admin":
+        return
+    raise NotAllowed("Действие доступно заместителю директора или директору школы")
+
+
+def require_pupil(session: Session, principal: Principal, pupil_id: int) -> Pupil:
+    """The diary: the pupil, their guardians (active links only), the school's staff."""
+    pupil = session.get(Pupil, pupil_id)
+    if pupil is None:
+        raise NotFound("Обучающийся не найден")
+    if principal.role == "pupil" and principal.person_id == pupil.person_id:
+        return pupil
+    if principal.role == "guardian" and pupil.person_id in principal.children_person_ids:
+        return pupil
+    if principal.role in REGION_READERS:
+        return pupil
+    if principal.organization_id == pupil.organization_id and principal.role in (
+            SCHOOL_ADMIN_ROLES | {"teacher"}):
+        if principal.role != "teacher" or _teaches_pupil(session, principal.user_id, pupil_id):
+            return pupil
+    raise NotAllowed("Нет доступа к дневнику этого обучающегося")
+
+
+def _teaches_pupil(session: Session, user_id: int, pupil_id: int) -> bool:
+    class_ids = select(db.ClassMembership.school_class_id).where(
+        db.ClassMembership.pupil_id == pupil_id)
+    return session.scalar(
+        select(db.TeachingLoad.id)
+        .join(db.Teacher, db.Teacher.id == db.TeachingLoad.teacher_id)
+        .where(db.Teacher.user_id == user_id,
+               db.TeachingLoad.school_class_id.in_(class_ids))
+        .limit(1)) is not None

@@ -1,0 +1,597 @@
+"""What people read: the class journal, the diary, how a term mark came about, reports.
+
+Marks a teacher holds back are in the teacher's grid and the teacher's own average only;
+the diary and every pupil-visible average count published marks alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, time
+from fractions import Fraction
+
+from pydantic import BaseModel
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from domain.gradebook.arithmetic import shown_average
+from domain.gradebook.attendance import (
+    ABSENCE_REASON_TITLES_RU,
+    Membership,
+    class_attendance,
+)
+from domain.gradebook.computation import (
+    NOT_ASSESSED,
+    Share,
+    class_average,
+    class_statistics,
+    running_average,
+)
+from domain.gradebook.policy import GradingPolicy
+from tsos.db import gradebook as db
+from tsos.db.models import Person, Pupil
+from tsos.gradebook import structure
+from tsos.gradebook.mapping import (
+    attendance_of,
+    display_value,
+    lesson_of,
+    mark_of,
+)
+from tsos.gradebook.term_marks import Period
+
+
+class LessonColumn(BaseModel):
+    id: int
+    date: date
+    number: int | None
+    starts_at: time | None
+    ends_at: time | None
+    status: str
+    topic: str | None
+    homework: str | None
+    homework_links: list[str]
+    study_group_id: int | None
+
+
+class MarkCell(BaseModel):
+    id: int
+    value: str
+    kind: str
+    kind_title: str
+    weight: str | None
+    published: bool
+
+
+class AttendanceCell(BaseModel):
+    presence: str
+    reason: str | None
+    reason_title: str | None
+    excused: bool
+    late_minutes: int | None
+
+
+class PeriodMarkCell(BaseModel):
+    id: int
+    value: str
+    computed_value: str
+    status: str
+    overridden: bool
+    escalated: bool
+    flagged: bool
+
+
+class PupilRow(BaseModel):
+    pupil_id: int
+    surname: str
+    name: str
+    patronymic: str | None
+    on_roster_from: date
+    left_on: date | None
+    # Lessons of the period the pupil was not on the roster for (joined later or left).
+    off_roster: list[int]
+    marks: dict[int, list[MarkCell]]
+    attendance: dict[int, AttendanceCell]
+    marks_count: int
+    # As pupils and guardians see it: published marks only, cut (never rounded) to 2 places.
+    average: str | None
+    average_exact: str | None
+    # The teacher's own view, held-back marks included; absent from others' views.
+    teacher_average: str | None = None
+    term_mark: PeriodMarkCell | None = None
+
+
+class ClassJournal(BaseModel):
+    school_class_id: int
+    class_name: str
+    subject_id: int
+    subject_name: str
+    study_group_id: int | None
+    start: date
+    end: date
+    term_id: int | None
+    time_zone: str
+    policy_id: int
+    policy_version: int
+    lessons: list[LessonColumn]
+    pupils: list[PupilRow]
+
+
+def _fraction_text(value: Fraction | None) -> str | None:
+    return None if value is None else f"{value.numerator}/{value.denominator}"
+
+
+def _shown(value: Fraction | None) -> str | None:
+    return None if value is None else shown_average(value)
+
+
+def lesson_column(row: db.Lesson) -> LessonColumn:
+    return LessonColumn(id=row.id, date=row.lesson_date, number=row.number,
+                        starts_at=row.starts_at, ends_at=row.ends_at, status=row.status,
+                        topic=row.topic, homework=row.homework,
+                        homework_links=list(row.homework_links or []),
+                        study_group_id=row.study_group_id)
+
+
+def _attendance_cell(row: db.Attendance) -> AttendanceCell:
+    record = attendance_of(row)
+    return AttendanceCell(
+        presence=record.presence.value,
+        reason=record.reason.value if record.reason else None,
+        reason_title=ABSENCE_REASON_TITLES_RU[record.reason] if record.reason else None,
+        excused=record.excused, late_minutes=record.late_minutes)
+
+
+def _period_cell(row: db.PeriodMark) -> PeriodMarkCell:
+    value = row.override_value if row.overridden else row.computed_value
+    return PeriodMarkCell(id=row.id, value=value or NOT_ASSESSED,
+                          computed_value=row.computed_value, status=row.status,
+                          overridden=row.overridden, escalated=row.escalated_at is not None,
+                          flagged=row.recompute_flag is not None)
+
+
+def memberships(session: Session, school_class_id: int, study_group_id: int | None,
+                start: date, end: date) -> list[db.ClassMembership]:
+    """Roster rows overlapping the dates: a pupil who left keeps their row in past registers."""
+    group = (db.ClassMembership.study_group_id.is_(None) if study_group_id is None
+             else db.ClassMembership.study_group_id == study_group_id)
+    return list(session.scalars(select(db.ClassMembership).where(
+        db.ClassMembership.school_class_id == school_class_id, group,
+        db.ClassMembership.starts_on <= end,
+        or_(db.ClassMembership.ends_on.is_(None), db.ClassMembership.ends_on >= start),
+    )))
+
+
+def class_journal(session: Session, school_class: db.SchoolClass, subject_id: int,
+                  start: date, end: date, *, for_teacher: bool,
+                  study_group_id: int | None = None, term_id: int | None = None,
+                  zone: str) -> ClassJournal:
+    """The grid of pupils × lessons with marks, absences and running averages."""
+    policy = structure.policy_for(session, school_class.organization_id, end)
+    subject = session.get(db.Subject, subject_id)
+    assert subject is not None
+    lesson_query = select(db.Lesson).where(
+        db.Lesson.school_class_id == school_class.id, db.Lesson.subject_id == subject_id,
+        db.Lesson.lesson_date.between(start, end))
+    if study_group_id is not None:
+        lesson_query = lesson_query.where(or_(db.Lesson.study_group_id.is_(None),
+                                              db.Lesson.study_group_id == study_group_id))
+    lessons = list(session.scalars(lesson_query.order_by(db.Lesson.lesson_date,
+                                                         db.Lesson.number, db.Lesson.id)))
+    lesson_ids = [lesson.id for lesson in lessons]
+
+    roster = memberships(session, school_class.id, study_group_id, start, end)
+    spans: dict[int, list[db.ClassMembership]] = defaultdict(list)
+    for membership in roster:
+        spans[membership.pupil_id].append(membership)
+    people = {
+        pupil_id: person
+        for pupil_id, person in session.execute(
+            select(Pupil.id, Person).join(Person, Person.id == Pupil.person_id)
+            .where(Pupil.id.in_(list(spans))))
+    }
+
+    marks_by_pupil: dict[int, list[db.Mark]] = defaultdict(list)
+    for row in session.scalars(select(db.Mark).where(db.Mark.lesson_id.in_(lesson_ids))
+                               .order_by(db.Mark.lesson_date, db.Mark.id)):
+        if for_teacher or row.published:
+            marks_by_pupil[row.pupil_id].append(row)
+    attendance: dict[int, dict[int, AttendanceCell]] = defaultdict(dict)
+    for row in session.scalars(select(db.Attendance).where(
+            db.Attendance.lesson_id.in_(lesson_ids))):
+        attendance[row.pupil_id][row.lesson_id] = _attendance_cell(row)
+    term_marks = {}
+    if term_id is not None:
+        term_marks = {row.pupil_id: _period_cell(row) for row in session.scalars(
+            select(db.PeriodMark).where(db.PeriodMark.period_kind == "term",
+                                        db.PeriodMark.term_id == term_id,
+                                        db.PeriodMark.subject_id == subject_id,
+                                        db.PeriodMark.pupil_id.in_(list(spans))))}
+
+    rows = []
+    for pupil_id, pupil_spans in spans.items():
+        person = people[pupil_id]
+        marks = marks_by_pupil.get(pupil_id, [])
+        rows.append(_pupil_row(pupil_id, person, pupil_spans, lessons, marks,
+                               attendance.get(pupil_id, {}), policy, for_teacher,
+                               term_marks.get(pupil_id)))
+    rows.sort(key=lambda row: (row.surname, row.name, row.patronymic or "", row.pupil_id))
+
+    return ClassJournal(
+        school_class_id=school_class.id, class_name=school_class.name, subject_id=subject_id,
+        subject_name=subject.name, study_group_id=study_group_id, start=start, end=end,
+        term_id=term_id, time_zone=zone, policy_id=policy.id, policy_version=policy.version,
+        lessons=[lesson_column(lesson) for lesson in lessons], pupils=rows)
+
+
+def _pupil_row(pupil_id: int, person: Person, spans: list[db.ClassMembership],
+               lessons: list[db.Lesson], marks: list[db.Mark],
+               attendance: dict[int, AttendanceCell], policy: GradingPolicy,
+               for_teacher: bool, term_mark: PeriodMarkCell | None) -> PupilRow:
+    domain_spans = [Membership(pupil_id, m.starts_on, m.ends_on, m.study_group_id)
+                    for m in spans]
+    off_roster = [
+        lesson.id for lesson in lessons
+        if not any(span.start <= lesson.lesson_date
+                   and (span.end is None or lesson.lesson_date <= span.end)
+                   for span in domain_spans)
+    ]
+    cells: dict[int, list[MarkCell]] = defaultdict(list)
+    for row in marks:
+        value = mark_of(row).value
+        cells[row.lesson_id].append(MarkCell(
+            id=row.id, value=str(value), kind=row.kind, kind_title=policy.kind_title(row.kind),
+            weight=str(policy.weights[row.kind]) if row.kind in policy.weights else None,
+            published=row.published))
+
+    domain_marks = [mark_of(row) for row in marks]
+    visible = running_average(domain_marks, policy)
+    open_ends = [span.end for span in domain_spans]
+    left_on = None if None in open_ends else max(d for d in open_ends if d is not None)
+    result = PupilRow(
+        pupil_id=pupil_id, surname=person.surname, name=person.name,
+        patronymic=person.patronymic, on_roster_from=min(s.start for s in domain_spans),
+        left_on=left_on, off_roster=off_roster, marks=dict(cells), attendance=attendance,
+        marks_count=sum(1 for row in marks if row.published), average=_shown(visible),
+        average_exact=_fraction_text(visible), term_mark=term_mark)
+    if for_teacher:
+        everything = running_average([replace(m, published=True) for m in domain_marks],
+                                     policy)
+        result.teacher_average = _shown(everything)
+    return result
+
+
+# The diary.
+
+
+class DiaryMark(BaseModel):
+    value: str
+    kind_title: str
+
+
+class DiaryLesson(BaseModel):
+    lesson_id: int
+    date: date
+    number: int | None
+    starts_at: time | None
+    ends_at: time | None
+    subject_id: int
+    subject_name: str
+    status: str
+    topic: str | None
+    homework: str | None
+    homework_links: list[str]
+    marks: list[DiaryMark]
+    attendance: AttendanceCell | None
+
+
+class DiaryPeriodMark(BaseModel):
+    id: int
+    period_kind: str
+    title: str
+    value: str
+
+
+class DiarySubject(BaseModel):
+    subject_id: int
+    subject_name: str
+    marks_count: int
+    average: str | None
+    period_marks: list[DiaryPeriodMark]
+
+
+class DiaryRemark(BaseModel):
+    date: date
+    text: str
+    subject_name: str | None
+
+
+class Diary(BaseModel):
+    pupil_id: int
+    start: date
+    end: date
+    time_zone: str
+    lessons: list[DiaryLesson]
+    subjects: list[DiarySubject]
+    remarks: list[DiaryRemark]
+
+
+def diary(session: Session, pupil_id: int, start: date, end: date, *, zone: str) -> Diary:
+    """A pupil's lessons, published marks, absences, homework and remarks between two dates."""
+    membership = db.ClassMembership
+    lessons = list(session.scalars(
+        select(db.Lesson).join(membership, and_(
+            membership.school_class_id == db.Lesson.school_class_id,
+            membership.study_group_id.is_not_distinct_from(db.Lesson.study_group_id),
+            membership.starts_on <= db.Lesson.lesson_date,
+            or_(membership.ends_on.is_(None), membership.ends_on >= db.Lesson.lesson_date),
+        )).where(membership.pupil_id == pupil_id, db.Lesson.lesson_date.between(start, end))
+        .order_by(db.Lesson.lesson_date, db.Lesson.number, db.Lesson.id)
+    ).unique())
+    subjects = {s.id: s for s in session.scalars(select(db.Subject).where(
+        db.Subject.id.in_({lesson.subject_id for lesson in lessons})))}
+    marks = list(session.scalars(select(db.Mark).where(
+        db.Mark.pupil_id == pupil_id, db.Mark.published.is_(True),
+        db.Mark.lesson_date.between(start, end)).order_by(db.Mark.lesson_date, db.Mark.id)))
+    absences = {row.lesson_id: _attendance_cell(row) for row in session.scalars(
+        select(db.Attendance).where(db.Attendance.pupil_id == pupil_id,
+                                    db.Attendance.lesson_id.in_([x.id for x in lessons])))}
+
+    pupil = session.get(Pupil, pupil_id)
+    assert pupil is not None
+    policy = structure.policy_for(session, pupil.organization_id, end)
+    by_lesson: dict[int, list[DiaryMark]] = defaultdict(list)
+    for row in marks:
+        by_lesson[row.lesson_id].append(DiaryMark(value=str(mark_of(row).value),
+                                                  kind_title=policy.kind_title(row.kind)))
+    diary_lessons = [
+        DiaryLesson(lesson_id=lesson.id, date=lesson.lesson_date, number=lesson.number,
+                    starts_at=lesson.starts_at, ends_at=lesson.ends_at,
+                    subject_id=lesson.subject_id,
+                    subject_name=subjects[lesson.subject_id].name, status=lesson.status,
+                    topic=lesson.topic, homework=lesson.homework,
+                    homework_links=list(lesson.homework_links or []),
+                    marks=by_lesson.get(lesson.id, []), attendance=absences.get(lesson.id))
+        for lesson in lessons
+    ]
+
+    return Diary(pupil_id=pupil_id, start=start, end=end, time_zone=zone,
+                 lessons=diary_lessons,
+                 subjects=_diary_subjects(session, pupil_id, marks, subjects, policy),
+                 remarks=_remarks(session, pupil_id, start, end))
+
+
+def _diary_subjects(session: Session, pupil_id: int, marks: list[db.Mark],
+                    subjects: dict[int, db.Subject], policy: GradingPolicy
+                    ) -> list[DiarySubject]:
+    by_subject: dict[int, list[db.Mark]] = defaultdict(list)
+    for row in marks:
+        by_subject[row.subject_id].append(row)
+    period_rows = session.scalars(select(db.PeriodMark).where(
+        db.PeriodMark.pupil_id == pupil_id,
+        # Proposals are the teacher's to confirm; the diary shows marks once decided.
+        or_(db.PeriodMark.status == "confirmed", db.PeriodMark.source == "imported"),
+    ).order_by(db.PeriodMark.school_year_id, db.PeriodMark.term_id)).all()
+    term_titles = _term_titles(session, {row.term_id for row in period_rows if row.term_id})
+    periods: dict[int, list[DiaryPeriodMark]] = defaultdict(list)
+    for row in period_rows:
+        title = term_titles.get(row.term_id or 0, "год") if row.period_kind == "term" else "год"
+        periods[row.subject_id].append(DiaryPeriodMark(
+            id=row.id, period_kind=row.period_kind, title=title,
+            value=_period_cell(row).value))
+
+    result = []
+    for subject_id in sorted(set(subjects) | set(by_subject), key=lambda s: (
+            subjects[s].name if s in subjects else "", s)):
+        rows = by_subject.get(subject_id, [])
+        average = running_average([mark_of(row) for row in rows], policy)
+        name = subjects[subject_id].name if subject_id in subjects else \
+            session.get(db.Subject, subject_id).name  # type: ignore[union-attr]
+        result.append(DiarySubject(subject_id=subject_id, subject_name=name,
+                                   marks_count=len(rows), average=_shown(average),
+                                   period_marks=periods.get(subject_id, [])))
+    return result
+
+
+def _term_titles(session: Session, term_ids: set[int]) -> dict[int, str]:
+    return {row.id: structure.term_of(row).title
+            for row in session.scalars(select(db.Term).where(db.Term.id.in_(term_ids)))}
+
+
+def _remarks(session: Session, pupil_id: int, start: date, end: date) -> list[DiaryRemark]:
+    rows = session.execute(
+        select(db.Remark, db.Subject.name)
+        .outerjoin(db.Subject, db.Subject.id == db.Remark.subject_id)
+        .where(db.Remark.pupil_id == pupil_id, db.Remark.remark_date.between(start, end))
+        .order_by(db.Remark.remark_date, db.Remark.id)).all()
+    return [DiaryRemark(date=remark.remark_date, text=remark.text, subject_name=name)
+            for remark, name in rows]
+
+
+class DerivationLineOut(BaseModel):
+    label: str
+    value: str
+    weight: str
+
+
+class Derivation(BaseModel):
+    """How a term or year mark came about, in the words the diary shows."""
+
+    period_mark_id: int
+    value: str
+    computed_value: str
+    overridden: bool
+    override_reason: str | None
+    not_assessed_reason: str | None
+    policy_id: int | None
+    policy_version: int | None
+    method: str | None
+    shown_average: str | None
+    formula: str | None
+    lines: list[DerivationLineOut]
+    warnings: list[str]
+
+
+def derivation(row: db.PeriodMark) -> Derivation:
+    computed = row.computed or {}
+    return Derivation(
+        period_mark_id=row.id, value=_period_cell(row).value,
+        computed_value=row.computed_value, overridden=row.overridden,
+        override_reason=row.override_reason, not_assessed_reason=row.not_assessed_reason,
+        policy_id=row.policy_id, policy_version=row.policy_version,
+        method=computed.get("method"), shown_average=computed.get("shown_average"),
+        formula=computed.get("formula"),
+        lines=[DerivationLineOut(label=line["label"], value=line["value"],
+                                 weight=line["weight"]) for line in computed.get("lines", [])],
+        warnings=list(computed.get("warnings", [])))
+
+
+# Reports, each figure with the count it was taken over.
+
+
+class ShareOut(BaseModel):
+    count: int
+    denominator: int
+    percent: str | None
+
+
+def _share(share: Share) -> ShareOut:
+    return ShareOut(count=share.count, denominator=share.denominator, percent=share.percent)
+
+
+class PeriodMarkStatistics(BaseModel):
+    pupils: int
+    assessed: int
+    not_assessed: int
+    average: str | None
+    shares: dict[str, ShareOut]
+    success: ShareOut
+    quality: ShareOut
+
+
+class PerformanceReport(BaseModel):
+    school_class_id: int
+    class_name: str
+    subject_id: int
+    subject_name: str
+    start: date
+    end: date
+    held_lessons: int
+    pupils_on_roster: int
+    pupils_with_marks: int
+    # The mean of pupils' own averages: each pupil once, whatever groups they are in.
+    class_average: str | None
+    class_average_over: str
+    period_marks: PeriodMarkStatistics | None
+
+
+def performance(session: Session, school_class: db.SchoolClass, subject_id: int,
+                start: date, end: date, period: Period | None) -> PerformanceReport:
+    policy = structure.policy_for(session, school_class.organization_id, end)
+    subject = session.get(db.Subject, subject_id)
+    assert subject is not None
+    roster = {m.pupil_id for m in memberships(session, school_class.id, None, start, end)}
+    held = session.scalar(select(func.count()).select_from(db.Lesson).where(
+        db.Lesson.school_class_id == school_class.id, db.Lesson.subject_id == subject_id,
+        db.Lesson.status == "held", db.Lesson.lesson_date.between(start, end))) or 0
+    marks: dict[int, list[db.Mark]] = defaultdict(list)
+    for row in session.scalars(select(db.Mark).where(
+            db.Mark.pupil_id.in_(roster), db.Mark.subject_id == subject_id,
+            db.Mark.published.is_(True), db.Mark.lesson_date.between(start, end))):
+        marks[row.pupil_id].append(row)
+    averages = []
+    for pupil_id, rows in marks.items():
+        average = running_average([mark_of(row) for row in rows], policy)
+        if average is not None:
+            averages.append((pupil_id, average))
+
+    statistics = None
+    if period is not None:
+        rows = session.scalars(select(db.PeriodMark).where(
+            db.PeriodMark.school_class_id == school_class.id,
+            db.PeriodMark.subject_id == subject_id,
+            db.PeriodMark.period_kind == period.kind,
+            db.PeriodMark.term_id == period.term_id if period.term_id is not None
+            else db.PeriodMark.school_year_id == period.school_year_id)).all()
+        if rows:
+            stats = class_statistics(
+                (row.pupil_id, display_value(row.override_value if row.overridden
+                                             else row.computed_value)) for row in rows)
+            statistics = PeriodMarkStatistics(
+                pupils=stats.pupils, assessed=stats.assessed, not_assessed=stats.not_assessed,
+                average=stats.shown_average,
+                shares={key: _share(share) for key, share in stats.shares.items()},
+                success=_share(stats.success), quality=_share(stats.quality))
+
+    mean = class_average(averages)
+    return PerformanceReport(
+        school_class_id=school_class.id, class_name=school_class.name, subject_id=subject_id,
+        subject_name=subject.name, start=start, end=end, held_lessons=held,
+        pupils_on_roster=len(roster), pupils_with_marks=len(averages),
+        class_average=_shown(mean),
+        class_average_over=f"учеников с отметками: {len(averages)} из {len(roster)}",
+        period_marks=statistics)
+
+
+class PupilAttendanceOut(BaseModel):
+    pupil_id: int
+    surname: str
+    name: str
+    held: int
+    absent: int
+    absent_excused: int
+    late: int
+    attended: ShareOut
+
+
+class AttendanceReport(BaseModel):
+    school_class_id: int
+    class_name: str
+    subject_id: int | None
+    start: date
+    end: date
+    # Percentages are over held lessons only; planned and cancelled ones are listed apart.
+    held_lessons: int
+    not_held_lessons: int
+    pupil_lessons: int
+    attended: ShareOut
+    absences: ShareOut
+    unexcused_absences: ShareOut
+    pupils: list[PupilAttendanceOut]
+
+
+def attendance_report(session: Session, school_class: db.SchoolClass, subject_id: int | None,
+                      start: date, end: date) -> AttendanceReport:
+    query = select(db.Lesson).where(db.Lesson.school_class_id == school_class.id,
+                                    db.Lesson.lesson_date.between(start, end))
+    if subject_id is not None:
+        query = query.where(db.Lesson.subject_id == subject_id)
+    lesson_rows = list(session.scalars(query))
+    lessons = [lesson_of(row) for row in lesson_rows]
+    records = [attendance_of(row) for row in session.scalars(select(db.Attendance).where(
+        db.Attendance.lesson_id.in_([row.id for row in lesson_rows])))]
+    spans = list(session.scalars(select(db.ClassMembership).where(
+        db.ClassMembership.school_class_id == school_class.id,
+        db.ClassMembership.starts_on <= end,
+        or_(db.ClassMembership.ends_on.is_(None), db.ClassMembership.ends_on >= start))))
+    roster = [Membership(m.pupil_id, m.starts_on, m.ends_on, m.study_group_id) for m in spans]
+    result = class_attendance(lessons, records, roster)
+    people = dict(session.execute(select(Pupil.id, Person).join(
+        Person, Person.id == Pupil.person_id).where(
+            Pupil.id.in_([m.pupil_id for m in roster]))).tuples())
+
+    held = sum(1 for lesson in lessons if lesson.status.value == "held")
+    pupils = [
+        PupilAttendanceOut(pupil_id=s.pupil_id, surname=people[s.pupil_id].surname,
+                           name=people[s.pupil_id].name, held=s.held, absent=s.absent,
+                           absent_excused=s.absent_excused, late=s.late,
+                           attended=_share(s.attended))
+        for s in result.pupils
+    ]
+    pupils.sort(key=lambda p: (p.surname, p.name, p.pupil_id))
+    return AttendanceReport(
+        school_class_id=school_class.id, class_name=school_class.name, subject_id=subject_id,
+        start=start, end=end, held_lessons=held, not_held_lessons=len(lessons) - held,
+        pupil_lessons=result.pupil_lessons, attended=_share(result.attended),
+        absences=_share(result.absences), unexcused_absences=_share(result.unexcused_absences),
+        pupils=pupils)
