@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gateways.smev.local_node.cli import app as smev_node_app
 from tsos.logs import configure_logging
 from tsos.settings import get_settings
 
@@ -18,6 +19,7 @@ app = typer.Typer(help="ЦОС — цифровая образовательна
                   pretty_exceptions_enable=False)
 pupils_app = typer.Typer(help="Контингент обучающихся.", no_args_is_help=True)
 app.add_typer(pupils_app, name="pupils")
+app.add_typer(smev_node_app, name="smev-node")
 
 console = Console(stderr=True)
 log = logging.getLogger("tsos")

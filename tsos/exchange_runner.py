@@ -7,6 +7,7 @@ import logging
 import signal
 
 from gateways.smev.client import SmevClient
+from gateways.smev.signing import make_signer, verify
 from tsos.clock import SystemClock
 from tsos.services import connect_temporal_with_retry, database_url
 from tsos.settings import Settings
@@ -15,12 +16,24 @@ from tsos.smev_exchange import ExchangeConfig, SmevExchange
 log = logging.getLogger(__name__)
 
 
+def make_settings_signer(settings: Settings):  # type: ignore[no-untyped-def]
+    """The information system's signer; the local node alone may be spoken to unsigned."""
+    if settings.smev_key_path and settings.smev_cert_path:
+        return make_signer(settings.smev_key_path, settings.smev_cert_path)
+    if settings.smev_endpoint is None:
+        return None
+    raise SystemExit("TSOS_SMEV_KEY and TSOS_SMEV_CERT are required to speak to SMEV "
+                     f"at {settings.smev_endpoint}")
+
+
 def client_factory(settings: Settings):  # type: ignore[no-untyped-def]
     endpoint = settings.effective_smev_endpoint
     schema_dir = settings.smev_schema_dir
+    signer = make_settings_signer(settings)
 
     def make() -> SmevClient:
-        return SmevClient(endpoint, schema_dir=schema_dir, signer=None)
+        # Signatures on what SMEV delivers are checked whenever they are present.
+        return SmevClient(endpoint, schema_dir=schema_dir, signer=signer, verify=verify)
 
     return make
 

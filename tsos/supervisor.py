@@ -105,6 +105,7 @@ def run_everything(settings: Settings, *, with_demo: bool) -> int:
   API и документация:  {api_base}/docs
   готовность:          {api_base}/ready
   Temporal UI:         {temporal_ui(settings)}
+  локальный узел СМЭВ: {settings.smev_node_url if settings.smev_endpoint is None else "—"}
   Токен для API:       .venv/bin/tsos token --role admissions_officer --org SEV-0801
 Остановить: Ctrl-C.
 """, flush=True)
@@ -134,5 +135,12 @@ def temporal_ui(settings: Settings) -> str:
 
 
 def extra_services(settings: Settings) -> list[tuple[str, list[str]]]:
-    """Processes beyond the worker and the API that each feature adds (the SMEV node…)."""
-    return []
+    """Processes beyond the worker and the API: the SMEV exchange and, with no SMEV
+    endpoint configured, the local SMEV node it talks to."""
+    services = []
+    if settings.smev_endpoint is None:
+        services.append(("smev-node", [
+            "smev-node", "serve", "--port", str(settings.smev_node_port),
+            "--db", str(settings.data_dir / "smev-node.sqlite3")]))
+    services.append(("smev-exchange", ["smev-exchange"]))
+    return services

@@ -19,7 +19,8 @@ def _compose() -> dict:
 
 def test_every_needed_service_is_there_with_pinned_images() -> None:
     services = _compose()["services"]
-    assert {"postgresql", "temporal", "temporal-ui", "migrate", "api", "worker"} <= set(services)
+    assert {"postgresql", "temporal", "temporal-ui", "migrate", "api", "worker",
+            "smev-exchange"} <= set(services)
     for name, service in services.items():
         image = service["image"]
         tag = image.rsplit(":", 1)[-1] if ":" in image.split("/")[-1] else ""
@@ -28,7 +29,7 @@ def test_every_needed_service_is_there_with_pinned_images() -> None:
 
 def test_app_services_get_every_variable_the_code_needs() -> None:
     known = {field.alias for field in Settings.model_fields.values()}
-    for name in ("api", "worker", "migrate"):
+    for name in ("api", "worker", "migrate", "smev-exchange"):
         env = _compose()["services"][name]["environment"]
         assert {"DATABASE_URL", "TEMPORAL_ADDRESS", "TSOS_JWT_SECRET"} <= set(env), name
         assert env["TSOS_DEMO_AUTH"] == "false", name
@@ -46,7 +47,7 @@ def test_secrets_are_variables_not_literals() -> None:
 
 def test_commands_exist_in_the_cli() -> None:
     commands = set(get_command(app).commands)  # type: ignore[attr-defined]
-    for name in ("api", "worker", "migrate"):
+    for name in ("api", "worker", "migrate", "smev-exchange"):
         command = _compose()["services"][name]["command"]
         assert command[0] == "tsos" and command[1] in commands, command
 

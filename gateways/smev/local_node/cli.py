@@ -54,7 +54,8 @@ def serve(
     from gateways.smev.local_node.app import create_app
 
     uvicorn.run(
-        create_app(db, redelivery_timeout=redelivery_timeout), host=host, port=port
+        create_app(db, redelivery_timeout=redelivery_timeout), host=host, port=port,
+        access_log=False,
     )
 
 
