@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import auth, health, organizations
+from api.routes import auth, enrollment, health, organizations
 from tsos.settings import Settings
 from tsos.temporal_client import connect
 
@@ -62,7 +62,7 @@ def create_app(
     app.state.queue = lambda name: renames.get(name, name)
 
     install_error_handlers(app)
-    for router in (health.router, auth.router, organizations.router):
+    for router in (health.router, auth.router, organizations.router, enrollment.router):
         app.include_router(router)
     for install in extra_routers or []:
         install(app)

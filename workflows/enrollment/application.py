@@ -93,7 +93,8 @@ class FirstGradeApplicationWorkflow:
                                    clause=self.wave2_decision.clause)
             self.seat_held = True
 
-        await self._step(E.TAKE_INTO_REVIEW)
+        await self._step(E.TAKE_INTO_REVIEW, rule="taken_into_review",
+                         clause="п. 17 Порядка приёма, приказ Минпросвещения № 458")
         await self._documents()
 
         if facts.needs_age_permission:
@@ -107,7 +108,14 @@ class FirstGradeApplicationWorkflow:
                                    rule="founder_refused_age_permission",
                                    clause="ч. 1 ст. 67 Федерального закона № 273-ФЗ")
 
-        await self._step(E.CONFIRM)
+        if self.permission is not None:
+            await self._step(E.CONFIRM, actor=self.permission.actor,
+                             rule="founder_granted_age_permission",
+                             clause="ч. 1 ст. 67 Федерального закона № 273-ФЗ")
+        else:
+            assert self.documents_confirmed is not None
+            await self._step(E.CONFIRM, actor=self.documents_confirmed.actor,
+                             rule="documents_confirmed", clause="п. 26 Порядка приёма")
         if not self.seat_held:
             await self._ask_for_seat()
 

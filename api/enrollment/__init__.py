@@ -1,0 +1,1 @@
+"""The staff side of first-grade enrollment: scoping, reading, workflow calls, dashboard."""

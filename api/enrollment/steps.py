@@ -1,0 +1,101 @@
+"""Staff steps as workflow updates, and the workflows' live views, with errors in Russian."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError, Conflict
+
+log = logging.getLogger(__name__)
+
+# A step changes a state and queues a status: seconds when the worker is up. Longer means
+# the engine or the worker is down; the update still runs when they return.
+UPDATE_TIMEOUT = timedelta(seconds=30)
+QUERY_TIMEOUT = timedelta(seconds=3)
+FINISHED_RU = "Рассмотрение заявления завершено."
+# Error types our workflows and activities raise with a message meant for staff.
+_STAFF_MESSAGE_TYPES = frozenset({"StepNotAllowed", "TransitionNotAllowed"})
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    code = "unavailable"
+    default_message = ("Сервис обработки заявлений временно недоступен. Повторите попытку "
+                       "через несколько минут.")
+
+
+class StepTimedOut(ApiError):
+    status_code = 504
+    code = "timeout"
+    default_message = ("Действие передано на исполнение, но не завершилось за отведённое "
+                       "время. Обновите карточку заявления через минуту: если действие не "
+                       "отразилось, повторите его.")
+
+
+def sentence(message: str) -> str:
+    """A validator's clause as a sentence: capital letter, final full stop."""
+    text = message.strip()
+    if not text:
+        return Conflict.default_message
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?»" else text + "."
+
+
+def _staff_message(error: BaseException | None) -> str | None:
+    """The first message meant for staff along the chain of causes."""
+    while error is not None:
+        if isinstance(error, ApplicationError) and error.type in _STAFF_MESSAGE_TYPES:
+            return error.message
+        error = error.__cause__ or getattr(error, "cause", None)
+    return None
+
+
+async def run_update(client: Client, workflow_id: str, update: Any, arg: Any,
+                     *, finished_message: str = FINISHED_RU) -> Any:
+    """Execute a workflow update; 409 when the workflow refuses it or has finished."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await asyncio.wait_for(handle.execute_update(update, arg),
+                                      UPDATE_TIMEOUT.total_seconds())
+    except WorkflowUpdateFailedError as exc:
+        message = _staff_message(exc.cause)
+        if message is not None:
+            raise Conflict(sentence(message), code="step_not_allowed") from None
+        log.error("update %s of %s failed: %s", getattr(update, "__name__", update),
+                  workflow_id, type(exc.cause).__name__)
+        raise ServiceUnavailable("Действие не выполнено из-за внутренней ошибки обработки "
+                                 "заявления. Сообщите администратору.") from None
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise Conflict(finished_message, code="finished") from None
+        log.warning("update %s of %s: engine error %s", getattr(update, "__name__", update),
+                    workflow_id, exc.status)
+        raise ServiceUnavailable() from None
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        log.warning("update %s of %s timed out", getattr(update, "__name__", update),
+                    workflow_id)
+        raise StepTimedOut() from None
+
+
+async def try_query(client: Client, workflow_id: str, query: Callable[..., Any]) -> Any | None:
+    """The workflow's view, or None when it cannot answer now (the page shows the rest)."""
+    try:
+        handle = client.get_workflow_handle(workflow_id)
+        return await asyncio.wait_for(handle.query(query, rpc_timeout=QUERY_TIMEOUT),
+                                      QUERY_TIMEOUT.total_seconds() + 1)
+    except (RPCError, WorkflowQueryFailedError, TimeoutError) as exc:
+        log.info("query of %s not answered: %s", workflow_id, type(exc).__name__)
+        return None

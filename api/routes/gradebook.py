@@ -1,0 +1,19 @@
+"""The gradebook's API: the lead includes every router of ROUTERS in the application."""
+
+from fastapi import APIRouter
+
+from api.routes import (
+    gradebook_diary,
+    gradebook_journal,
+    gradebook_periods,
+    gradebook_reports,
+    gradebook_setup,
+)
+
+ROUTERS: list[APIRouter] = [
+    gradebook_journal.router,
+    gradebook_periods.router,
+    gradebook_diary.router,
+    gradebook_reports.router,
+    gradebook_setup.router,
+]
