@@ -5,9 +5,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SYSTEM_STAMP := .data/.system-packages
-# Debian packages the project needs: Times-metric fonts for PDFs.
-SYSTEM_PACKAGES := fonts-liberation fontconfig
+# Debian packages the project needs: Times-metric fonts for PDFs, the GOST engine of
+# OpenSSL for SMEV signatures (pure-Python gostcrypto is the fallback).
+SYSTEM_PACKAGES := fonts-liberation fontconfig libengine-gost-openssl
 
 .PHONY: run test install system-packages lint bench bench-enrollment bench-signing \
         bench-certificates clean-data

@@ -51,9 +51,13 @@ def pg_server_url() -> Iterator[str]:
     if external:
         yield _with_database(external, "postgres")
         return
+    # Another pytest run (a second terminal) may be using the same server: stop it only
+    # if this run started it.
+    already_running = (TEST_DATA_DIR / "pg" / "postmaster.pid").exists()
     url = ensure_embedded_postgres(TEST_DATA_DIR, database="postgres")
     yield url
-    stop_embedded_postgres(TEST_DATA_DIR)
+    if not already_running:
+        stop_embedded_postgres(TEST_DATA_DIR)
 
 
 def _admin(url: str) -> psycopg.Connection:

@@ -260,3 +260,36 @@ def create_enrollment_order(inp: OrderInput) -> OrderResult:
         return OrderResult(enrollment_order_id=order.id, number=order.number,
                            order_date=order.order_date, application_ids=[a.id for a in apps],
                            workflow_ids=[a.workflow_id for a in apps])
+
+
+@activity.defn(name="enrollment.end_of_day")
+def end_of_day(campaign_id: int, day: date) -> datetime:
+    """The moment a day of the region ends (a deadline "by D inclusive" passes then)."""
+    from activities.enrollment.common import end_of_local_day
+
+    with runtime().session() as session:
+        return end_of_local_day(campaign_config(session, campaign_id), day)
+
+
+@activity.defn(name="enrollment.flag_unsigned_order")
+def flag_unsigned_order(inp: Wave2Input) -> int:
+    """Alert (log and audit) when the wave-1 enrollment order is overdue."""
+    from tsos import audit
+
+    with runtime().session() as session:
+        waiting = session.scalar(select(func.count()).select_from(FirstGradeApplication).where(
+            FirstGradeApplication.campaign_id == inp.campaign_id,
+            FirstGradeApplication.organization_id == inp.organization_id,
+            FirstGradeApplication.seat_held.is_(True),
+            FirstGradeApplication.state == "confirmed",
+            FirstGradeApplication.enrollment_order_id.is_(None))) or 0
+        if waiting:
+            log.error("enrollment order overdue", extra={
+                "organization_id": inp.organization_id, "applications_waiting": waiting})
+            audit.record(session, actor=None, action="enrollment_order.overdue",
+                         object_type="campaign_school", object_id=inp.organization_id,
+                         organization_id=inp.organization_id,
+                         new={"applications_waiting": waiting},
+                         reason="Приказ о зачислении не издан в срок (3 рабочих дня после "
+                                "завершения первого этапа).")
+        return waiting

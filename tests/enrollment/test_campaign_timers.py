@@ -31,8 +31,6 @@ pytestmark = pytest.mark.asyncio
 @pytest_asyncio.fixture
 async def skipping_worker(time_skipping_env, settings, database_url, queue_names,
                           activity_executor, demo_region):
-    from tests.conftest import terminate_workflows
-
     workers = build_workers(time_skipping_env.client, settings, database_url,
                             queues=queue_names, executor=activity_executor)
     stop = asyncio.Event()
@@ -40,7 +38,20 @@ async def skipping_worker(time_skipping_env, settings, database_url, queue_names
     yield time_skipping_env
     stop.set()
     await task
-    await terminate_workflows(time_skipping_env.client, queue_names.values())
+    # The time-skipping server cannot list workflows: end this test's ones by their ids.
+    from tsos.db.enrollment import CampaignSchool
+    from tsos.db.models import Organization
+    from workflows.enrollment.ids import campaign_workflow_id
+
+    with session_scope(database_url) as session:
+        ids = [a.workflow_id for a in session.scalars(select(FirstGradeApplication))]
+        ids += [campaign_workflow_id(row.campaign_id, code) for row, code in session.execute(
+            select(CampaignSchool, Organization.code).join(Organization))]
+    for workflow_id in ids:
+        try:
+            await time_skipping_env.client.get_workflow_handle(workflow_id).terminate()
+        except Exception:
+            pass
 
 
 async def _register(env, database_url: str, queue: str, payload: bytes) -> int:
@@ -140,3 +151,31 @@ async def test_wave1_close_ranks_for_places_and_deadlines_refuse(
                               .order_by(ApplicationEvent.seq.desc()).limit(1))
         assert last.rule == "confirmed_no_places_left"
         assert "273-ФЗ" in last.clause
+
+
+async def test_an_unsigned_wave1_order_is_flagged_when_overdue(
+        skipping_worker, settings, database_url, queue_names) -> None:
+    from tsos.db.models import AuditEvent
+
+    env = skipping_worker
+    queue = queue_names[task_queues.MAIN]
+    now = datetime.now(UTC)
+    with session_scope(database_url) as session:
+        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=5), settings)
+    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+
+    order_id = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=2001, filing_date=now - timedelta(hours=1)))
+    await _until(database_url, order_id, ["1", "311"])
+    handle = env.client.get_workflow_handle(f"first-grade-{order_id}")
+    await handle.execute_update(FirstGradeApplicationWorkflow.invite_to_present_documents,
+                                Invite(actor="Специалист"))
+    await handle.execute_update(FirstGradeApplicationWorkflow.confirm_documents,
+                                StaffStep(actor="Специалист"))
+
+    # Wave 1 ends in 10 days; three working days later nobody has signed the order.
+    await env.sleep(timedelta(days=17))
+    with session_scope(database_url) as session:
+        flagged = session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "enrollment_order.overdue"))
+        assert flagged is not None and flagged.new_value == {"applications_waiting": 1}

@@ -111,3 +111,20 @@ async def test_hostile_payloads_are_stored_rejected_and_the_queue_goes_on(
         assert b"root:x:0:0" not in everything
         outbox = session.scalar(select(func.count()).select_from(SmevOutboxMessage))
         assert outbox == len(HOSTILE) + 2
+
+
+async def test_the_same_child_written_otherwise_is_answered_as_a_duplicate(
+        smev_node, exchange, reference_campaign, database_url) -> None:
+    from tests.enrollment.payloads import variant
+
+    smev_node.enqueue(variant("01-resident", order_id=7001, child_name="Артём"))
+    await eventually(lambda: codes(smev_node, 7001) == ["1", "311"] or None)
+
+    # The parent sends again from another device: Е for Ё, other letter case.
+    smev_node.enqueue(variant("01-resident", order_id=7002, child_name="АРТЕМ",
+                              child_surname="примеров"))
+    await eventually(lambda: codes(smev_node, 7002) == ["331"] or None)
+
+    duplicate = smev_node.responses(7002)[0]
+    assert "01.04.2026 00:00:05 (МСК)" in duplicate["comment"]
+    assert _count(database_url, FirstGradeApplication) == 1

@@ -48,6 +48,7 @@ class FirstGradeSchoolCampaignWorkflow:
         self.wave1_closed_at = None
         self.wave2_opened_at = None
         self.order_due = None
+        self.reminder: asyncio.Task[None] | None = None
         self.lock = asyncio.Lock()
 
     @workflow.run
@@ -76,8 +77,22 @@ class FirstGradeSchoolCampaignWorkflow:
         except TimeoutError:
             pass
         self.phase = "closed"
+        if self.reminder is not None and not self.reminder.done():
+            self.reminder.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.phase
+
+    async def _remind_unsigned_order(self, due) -> None:  # type: ignore[no-untyped-def]
+        """The wave-1 order is due within 3 working days: say so when the day has passed."""
+        assert self.input is not None
+        due_at = await workflow.execute_activity(
+            acts.end_of_day, args=[self.input.campaign_id, due], **ACTIVITY_OPTIONS)
+        await workflow.sleep(self._until(due_at))
+        await workflow.execute_activity(
+            acts.flag_unsigned_order,
+            acts.Wave2Input(campaign_id=self.input.campaign_id,
+                            organization_id=self.input.organization_id),
+            **ACTIVITY_OPTIONS)
 
     def _until(self, moment) -> timedelta:  # type: ignore[no-untyped-def]
         return max(moment - workflow.now(), timedelta(seconds=1))
@@ -97,6 +112,7 @@ class FirstGradeSchoolCampaignWorkflow:
                 **ACTIVITY_OPTIONS,
             )
             self.order_due = result.order_due
+            self.reminder = asyncio.create_task(self._remind_unsigned_order(result.order_due))
             await self._tell(waiting, result.decisions)
             self.seats_held = result.seats_held
             self.phase = "wave1_allocated"
