@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from domain.enrollment.age import age_on, format_age_ru, plural_ru  # noqa: F401
 
 _MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -46,52 +47,13 @@ def zone_abbreviation(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def age_parts(birth_date: date, on_date: date) -> tuple[int, int, int]:
-    """Full years, months and days of age on a date.
-
-    A month is counted when the same day of the month is reached; a birthday on the 31st
-    is reached on the last day of a shorter month.
-    """
+    """Full years, months and days of age on a date (the domain's calendar arithmetic)."""
     if on_date < birth_date:
         raise ValueError("the date is before the birth date")
-
-    months = (on_date.year - birth_date.year) * 12 + on_date.month - birth_date.month
-    if _add_months(birth_date, months) > on_date:
-        months -= 1
-    anniversary = _add_months(birth_date, months)
-    return months // 12, months % 12, (on_date - anniversary).days
+    age = age_on(birth_date, on_date)
+    return age.years, age.months, age.days
 
 
 def format_age(birth_date: date, on_date: date) -> str:
     """«6 лет 5 месяцев 30 дней»; parts equal to zero are left out."""
-    years, months, days = age_parts(birth_date, on_date)
-    parts = [
-        _count(years, ("год", "года", "лет")),
-        _count(months, ("месяц", "месяца", "месяцев")),
-        _count(days, ("день", "дня", "дней")),
-    ]
-    text = " ".join(part for part in parts if part)
-    return text or "0 дней"
-
-
-def plural_ru(number: int, forms: tuple[str, str, str]) -> str:
-    """Pick the Russian form for a count: (1 год, 2 года, 5 лет)."""
-    tens, units = abs(number) % 100, abs(number) % 10
-    if 11 <= tens <= 14:
-        return forms[2]
-    if units == 1:
-        return forms[0]
-    if 2 <= units <= 4:
-        return forms[1]
-    return forms[2]
-
-
-def _count(number: int, forms: tuple[str, str, str]) -> str:
-    return f"{number} {plural_ru(number, forms)}" if number else ""
-
-
-def _add_months(start: date, months: int) -> date:
-    year, month_index = divmod(start.month - 1 + months, 12)
-    year += start.year
-    month = month_index + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    return format_age_ru(age_on(birth_date, on_date))
