@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from temporalio.client import Client
@@ -47,14 +45,8 @@ def create_app(
     *,
     temporal_client: Client | None = None,
     queue_names: dict[str, str] | None = None,
-    extra_routers: list[Callable[[FastAPI], None]] | None = None,
 ) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-
-    app = FastAPI(title="ЦОС API", version="0.1.0", description=DESCRIPTION,
-                  lifespan=lifespan)
+    app = FastAPI(title="ЦОС API", version="0.1.0", description=DESCRIPTION)
     app.state.settings = settings
     app.state.database_url = database_url
     app.state.temporal = TemporalHandle(settings, temporal_client)
@@ -64,9 +56,4 @@ def create_app(
     install_error_handlers(app)
     for router in (health.router, auth.router, organizations.router, enrollment.router):
         app.include_router(router)
-    for install in extra_routers or []:
-        install(app)
     return app
-
-
-TemporalFactory = Callable[[], Awaitable[Client]]
