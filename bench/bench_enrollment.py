@@ -152,15 +152,26 @@ async def start_temporal(tmp: Path, cleanup: list[Any]) -> tuple[Any, str]:
     """A Temporal client: of TEMPORAL_ADDRESS, or of a dev server started here."""
     from temporalio.client import Client
     from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.runtime import (
+        LoggingConfig,
+        Runtime,
+        TelemetryConfig,
+        TelemetryFilter,
+    )
     from temporalio.testing import WorkflowEnvironment
 
     from tsos.runtime.temporal import temporal_cli_path
 
+    # An overloaded worker warns of every slow workflow task; the figures say it better.
+    runtime = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(
+        filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))))
     address = os.environ.get("TEMPORAL_ADDRESS")
     if address:
-        client = await Client.connect(address, data_converter=pydantic_data_converter)
+        client = await Client.connect(address, data_converter=pydantic_data_converter,
+                                      runtime=runtime)
         return client, f"TEMPORAL_ADDRESS {address}"
     env = await WorkflowEnvironment.start_local(
+        runtime=runtime,
         dev_server_existing_path=temporal_cli_path(),
         dev_server_database_filename=str(tmp / "temporal.db"),
         dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal",
@@ -249,19 +260,27 @@ async def offer_all(args: argparse.Namespace, generator: Any, node_url: str,
             "enqueue_retries": failures}
 
 
+async def watch(progress: Progress, offers: dict[int, Any], count: int,
+                done: asyncio.Event) -> None:
+    """A progress line every ten seconds, from the first offer until the end."""
+    while not done.is_set():
+        try:
+            await asyncio.wait_for(done.wait(), 10)
+        except TimeoutError:
+            answered, registered, second = await asyncio.to_thread(progress.counts)
+            print(f"  … offered {len(offers)}/{count}, answered {answered}, registered "
+                  f"{registered}, first workflow status {second}", file=sys.stderr,
+                  flush=True)
+
+
 async def wait_until_answered(progress: Progress, offers: dict[int, Any],
                               timeout: float) -> None:
     """Until every order is answered and every registered one has its workflow status."""
     import time
 
     deadline = time.monotonic() + timeout
-    shown = 0.0
     while time.monotonic() < deadline:
         answered, registered, second = await asyncio.to_thread(progress.counts)
-        if time.monotonic() - shown > 10:
-            print(f"  … answered {answered}/{len(offers)}, registered {registered}, "
-                  f"workflow status {second}", file=sys.stderr, flush=True)
-            shown = time.monotonic()
         if answered >= len(offers) and second >= registered:
             return
         await asyncio.sleep(1)
@@ -429,6 +448,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from tsos.worker import build_workers, run_workers
     from workflows import task_queues
 
+    if args.executor_threads:
+        # The exchange runs its pollers, senders and intake with asyncio.to_thread: on
+        # the default executor, min(32, CPUs + 4) threads shared by all of them.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=args.executor_threads,
+                               thread_name_prefix="to-thread"))
     tmp = Path(tempfile.mkdtemp(prefix="tsos-bench-"))
     cleanup: list[Any] = []
     try:
@@ -476,8 +501,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"Offering {args.count} applications at {args.rate}/s…", file=sys.stderr,
               flush=True)
         first_offer = time.time()
+        progress, watched = Progress(node.db_path), asyncio.Event()
+        watcher = asyncio.create_task(watch(progress, offers, args.count, watched))
         offering = await offer_all(args, generator, node.url, offers)
-        await wait_until_answered(Progress(node.db_path), offers, args.timeout)
+        await wait_until_answered(progress, offers, args.timeout)
+        watched.set()
+        await watcher
 
         async with httpx.AsyncClient(timeout=120) as http:
             reply = await http.get(f"{node.url}/admin/responses")
@@ -517,6 +546,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "started_at": datetime.fromtimestamp(first_offer, UTC).isoformat(timespec="seconds"),
         "arguments": vars(args),
         "environment": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                        "default_executor_threads": args.executor_threads
+                        or min(32, (os.cpu_count() or 1) + 4),
                         "database": database_kind, "temporal": temporal_kind,
                         "signing": "none (local node)"},
         "offering": offering,
@@ -603,6 +634,8 @@ def main() -> int:
                         help="the exchange's idle poll interval, s")
     parser.add_argument("--pollers", type=int, default=4)
     parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--executor-threads", type=int, default=0,
+                        help="threads of the default executor (0: asyncio's default)")
     parser.add_argument("--timeout", type=float, default=1200.0,
                         help="seconds to wait for answers after the last offer")
     args = parser.parse_args()

@@ -92,10 +92,10 @@ def api(
 def demo(
     stream: Annotated[bool, typer.Option(help="Подавать поток демо-заявлений")] = False,
 ) -> None:
-    """Загрузить демо-данные региона (организации, сотрудники)."""
+    """Загрузить демо-данные региона; с --stream — кампанию и поток заявлений."""
     from tsos.demo.loader import load_demo
 
-    load_demo(get_settings(), console)
+    load_demo(get_settings(), console, stream=stream)
 
 
 @app.command()

@@ -23,7 +23,7 @@ from lxml import etree
 
 from domain.enrollment.age import assess_age
 from domain.enrollment.duplicates import ChildIdentity
-from domain.enrollment.territory import StreetTerritory, is_resident
+from domain.enrollment.territory import is_resident
 from domain.people.snils import generate_snils, snils_check_number
 from gateways.epgu.first_grade.v1_0_0.reader import NAMESPACE
 from tsos.contingent import PupilRecord
@@ -305,6 +305,58 @@ class DemoPupil:
     address: _Address
 
 
+# --- addresses ------------------------------------------------------------------------
+
+
+class _Addresses:
+    """Addresses of the demo city, on a school's territory or on no school's at all."""
+
+    def __init__(self, rng: random.Random, schools: Sequence[DemoSchool]) -> None:
+        self._rng = rng
+        self.schools = tuple(schools)
+        self._territories = [t for s in self.schools for t in s.assigned]
+
+    def any(self, *, inside: bool) -> _Address:
+        if inside:
+            school = self._rng.choices(self.schools, weights=[s.places for s in self.schools])
+            return self.inside(school[0])
+        return self.outside()
+
+    def inside(self, school: DemoSchool) -> _Address:
+        rng = self._rng
+        line = rng.choice(school.assigned)
+        text = school.territory[school.assigned.index(line)].houses
+        listed = [token for token in text.replace(" ", "").split(",") if token[:1].isdigit()]
+        for _ in range(200):
+            if listed and rng.random() < 0.5:
+                house = _house_from_item(rng.choice(listed), rng)
+            else:
+                house = _random_house(rng)
+            if is_resident(line.street.text, house, (line,)).resident:
+                return self._with_house(line.street.text, house)
+        raise AssertionError(f"no house found on the territory of {school.code}")
+
+    def outside(self) -> _Address:
+        rng = self._rng
+        for _ in range(200):
+            if rng.random() < 0.6:
+                street = rng.choice(OUTSIDE_STREETS)
+            else:
+                street = rng.choice(self._territories).street.text
+            house = _random_house(rng, top=220)
+            if not is_resident(street, house, self._territories).resident:
+                return self._with_house(street, house)
+        raise AssertionError("no house found outside every territory")
+
+    def _with_house(self, street: str, house: str) -> _Address:
+        rng = self._rng
+        guid = str(uuid.UUID(int=rng.getrandbits(128), version=4)) if rng.random() < 0.5 \
+            else None
+        apartment = str(rng.randint(1, 120)) if rng.random() < 0.6 else None
+        return _Address(street, house, apartment, f"2990{rng.randint(1, 59):02d}",
+                        DISTRICTS[sum(map(ord, street)) % len(DISTRICTS)], guid)
+
+
 # --- the generator ----------------------------------------------------------------------
 
 
@@ -327,6 +379,7 @@ class ApplicationGenerator:
         self.order_id_base = (order_id_base if order_id_base is not None
                               else 30_000_000_000 + self._rng.randrange(100_000) * 100_000)
         self.issued = 0
+        self._addresses = _Addresses(self._rng, self.schools)
         self._recent: deque[tuple[_Filing, bool]] = deque(maxlen=400)
 
     def next(self, filed_at: datetime, *,
@@ -407,12 +460,12 @@ class ApplicationGenerator:
             residence = sibling_of.address
         elif basis in BOARDING_ONLY_BASES:
             school = rng.choice([s for s in schools if s.boarding])
-            residence = self._address(inside=rng.random() < mix.inside_territory)
+            residence = self._addresses.any(inside=rng.random() < mix.inside_territory)
         else:
             residence, school = self._home_and_school(schools)
         registration = residence
         if rng.random() < mix.different_residence:
-            registration = self._address(inside=rng.random() < 0.5)
+            registration = self._addresses.any(inside=rng.random() < 0.5)
 
         right_document = None
         siblings: tuple[_Sibling, ...] = ()
@@ -544,53 +597,12 @@ class ApplicationGenerator:
         rng, mix = self._rng, self.mix
         if rng.random() < mix.inside_territory:
             home = rng.choices(schools, weights=[s.places for s in schools])[0]
-            address = self._address_inside(home)
+            address = self._addresses.inside(home)
             if rng.random() < mix.home_school:
                 return address, home
         else:
-            address = self._address(inside=False)
+            address = self._addresses.outside()
         return address, rng.choices(schools, weights=[_popularity(s) for s in schools])[0]
-
-    def _address(self, *, inside: bool) -> _Address:
-        if inside:
-            school = self._rng.choices(self.schools, weights=[s.places for s in self.schools])
-            return self._address_inside(school[0])
-        return self._address_outside()
-
-    def _address_inside(self, school: DemoSchool) -> _Address:
-        rng = self._rng
-        line = rng.choice(school.assigned)
-        text = school.territory[school.assigned.index(line)].houses
-        listed = [token for token in text.replace(" ", "").split(",") if token[:1].isdigit()]
-        for _ in range(200):
-            if listed and rng.random() < 0.5:
-                house = _house_from_item(rng.choice(listed), rng)
-            else:
-                house = _random_house(rng)
-            if is_resident(line.street.text, house, (line,)).resident:
-                return self._with_house(line.street.text, house)
-        raise AssertionError(f"no house found on the territory of {school.code}")
-
-    def _address_outside(self) -> _Address:
-        rng = self._rng
-        territories = [t for s in self.schools for t in s.assigned]
-        for _ in range(200):
-            if rng.random() < 0.6:
-                street = rng.choice(OUTSIDE_STREETS)
-            else:
-                street = rng.choice(territories).street.text
-            house = _random_house(rng, top=220)
-            if not _resident_anywhere(street, house, territories):
-                return self._with_house(street, house)
-        raise AssertionError("no house found outside every territory")
-
-    def _with_house(self, street: str, house: str) -> _Address:
-        rng = self._rng
-        guid = str(uuid.UUID(int=rng.getrandbits(128), version=4)) if rng.random() < 0.5 \
-            else None
-        apartment = str(rng.randint(1, 120)) if rng.random() < 0.6 else None
-        return _Address(street, house, apartment, f"2990{rng.randint(1, 59):02d}",
-                        DISTRICTS[sum(map(ord, street)) % len(DISTRICTS)], guid)
 
     def _sibling(self, pupil: DemoPupil | None, family: str, father: tuple[str, str, str],
                  school: DemoSchool, day: date) -> tuple[tuple[_Sibling, ...], _Document]:
@@ -709,7 +721,7 @@ def demo_contingent(schools: Sequence[DemoSchool], year: int, *, per_school: int
                     seed: int = 2027) -> tuple[DemoPupil, ...]:
     """Pupils of grades 2–4 of the demo schools in the school year before `year`'s."""
     rng = random.Random(seed)
-    generator = ApplicationGenerator(schools, date(year, 9, 1), seed=seed)
+    addresses = _Addresses(rng, schools)
     pupils = []
     for school in schools:
         for _ in range(per_school):
@@ -718,7 +730,7 @@ def demo_contingent(schools: Sequence[DemoSchool], year: int, *, per_school: int
             grade = rng.randint(2, 4)
             born = _day_between(rng, date(year - 7 - grade, 1, 1),
                                 date(year - 7 - grade, 12, 31))
-            address = generator._address_inside(school)
+            address = addresses.inside(school)
             record = PupilRecord(
                 school_year=f"{year - 1}/{year}", school_code=school.code, grade=grade,
                 class_letter=rng.choice("АБВ"), surname=_gendered(family, male),
@@ -951,11 +963,6 @@ def _house_from_item(item: str, rng: random.Random) -> str:
     if high:
         return str(rng.randint(int(low), int(high)))
     return item
-
-
-def _resident_anywhere(street: str, house: str,
-                       territories: Sequence[StreetTerritory]) -> bool:
-    return is_resident(street, house, territories).resident
 
 
 def _months_before(day: date, months: int) -> date:

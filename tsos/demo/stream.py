@@ -318,7 +318,7 @@ class DemoStream:
             await _sleep(stop, self.options.staff_interval)
 
     async def staff_round(self) -> int:
-        """One pass of the staff: the next step of a few applications. Returns steps done."""
+        """One pass of the staff: the next step of a few applications; how many were tried."""
         rows = await asyncio.to_thread(self._actionable)
         if not rows:
             return 0
@@ -376,16 +376,18 @@ class DemoStream:
         """Applications waiting for the staff: a few of other schools, all of the closing one."""
         options = self.options
         with session_scope(self.database_url) as session:
+            foreign_info = func.coalesce(func.jsonb_typeof(
+                FirstGradeApplication.data["foreign_citizen_info"]) == "object", False)
             query = (select(FirstGradeApplication.id, FirstGradeApplication.order_id,
                             FirstGradeApplication.workflow_id, FirstGradeApplication.state,
-                            Organization.code, FirstGradeApplication.data)
+                            Organization.code, foreign_info)
                      .join(Organization,
                            Organization.id == FirstGradeApplication.organization_id)
                      .where(FirstGradeApplication.campaign_id == self.campaign.campaign_id,
                             FirstGradeApplication.closed_at.is_(None),
                             FirstGradeApplication.workflow_started.is_(True),
                             FirstGradeApplication.state.in_(STAFF_STATES)))
-            rows = [_Row.of(*values) for values in session.execute(query)]
+            rows = [_Row(*values) for values in session.execute(query)]
 
         mine = [r for r in rows if self.closing and r.school_code == options.closing_school]
         others = [r for r in rows if r not in mine
@@ -468,12 +470,6 @@ class _Row:
     state: str
     school_code: str
     foreign_info: bool
-
-    @classmethod
-    def of(cls, application_id: int, order_id: int, workflow_id: str, state: str,
-           school_code: str, data: dict[str, Any]) -> _Row:
-        return cls(application_id, order_id, workflow_id, state, school_code,
-                   bool(data.get("foreign_citizen_info")))
 
 
 def _share(order_id: int, salt: int) -> int:
