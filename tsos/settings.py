@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     temporal_address: str | None = Field(None, alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field("default", alias="TEMPORAL_NAMESPACE")
     temporal_port: int = Field(7233, alias="TSOS_TEMPORAL_PORT")
+    # Lets several deployments (or a benchmark) share one Temporal namespace.
+    task_queue_suffix: str = Field("", alias="TSOS_TASK_QUEUE_SUFFIX")
     temporal_ui_port: int = Field(8233, alias="TSOS_TEMPORAL_UI_PORT")
 
     api_host: str = Field("127.0.0.1", alias="TSOS_API_HOST")
@@ -78,6 +80,15 @@ class Settings(BaseSettings):
     @property
     def effective_temporal_address(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    def task_queue(self, name: str) -> str:
+        return name + self.task_queue_suffix
+
+    @property
+    def queue_names(self) -> dict[str, str]:
+        from workflows import task_queues
+
+        return {name: self.task_queue(name) for name in task_queues.ALL}
 
     @property
     def smev_node_url(self) -> str:

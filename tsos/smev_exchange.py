@@ -16,16 +16,16 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities.enrollment.intake import process_message
+from activities.enrollment.intake import IntakeOutcome, process_message
 from activities.enrollment.transitions import queue_cancel_response
 from gateways.smev.client import SmevClient
 from gateways.smev.errors import SmevError
@@ -54,6 +54,8 @@ class ExchangeConfig:
     poll_interval: float = 1.0
     pollers: int = 4
     senders: int = 4
+    # Requests taken in a row before one commit stores them all.
+    take: int = 20
     task_queue: str = task_queues.MAIN
 
 
@@ -67,6 +69,7 @@ class SmevExchange:
         self.inbox_event = asyncio.Event()
         self.outbox_event = asyncio.Event()
         self.starts = asyncio.Semaphore(32)
+        self.started: list[int] = []
 
     async def run(self, stop: asyncio.Event) -> None:
         self.loop = asyncio.get_running_loop()
@@ -86,40 +89,54 @@ class SmevExchange:
         client = self.client_factory()
         while not stop.is_set():
             try:
-                got = await asyncio.to_thread(client.get_request)
+                batch = await asyncio.to_thread(self._take, client)
             except SmevError as exc:
                 log.warning("GetRequest failed: %s", type(exc).__name__)
                 await _sleep(stop, self.config.poll_interval * 5)
                 continue
-            if got is None:
+            if not batch:
                 await _sleep(stop, self.config.poll_interval)
                 continue
             try:
-                message_id = await asyncio.to_thread(self._store, got)
-                if message_id is not None:
+                message_ids = await asyncio.to_thread(self._store, batch)
+                self.inbox_event.set()
+                for message_id in message_ids:
                     await asyncio.to_thread(client.ack, message_id)
             except Exception:
                 # Not acked: SMEV delivers it again, and the inbox keeps it only once.
-                log.exception("storing or acking a request failed")
+                log.exception("storing or acking requests failed")
                 await _sleep(stop, self.config.poll_interval)
-            self.inbox_event.set()
 
-    def _store(self, got: IncomingRequest | UnreadableMessage) -> str | None:
+    def _take(self, client: SmevClient) -> list[IncomingRequest | UnreadableMessage]:
+        """Up to `take` requests in a row, so that one commit stores them all."""
+        batch: list[IncomingRequest | UnreadableMessage] = []
+        while len(batch) < self.config.take:
+            got = client.get_request()
+            if got is None:
+                break
+            batch.append(got)
+        return batch
+
+    def _store(self, batch: list[IncomingRequest | UnreadableMessage]) -> list[str]:
+        """Store each request once (by MessageID); return the ids that may now be acked."""
         now = self.clock.now()
-        if isinstance(got, UnreadableMessage):
-            digest = hashlib.sha256(got.envelope).hexdigest()[:40]
-            message_id, reply_to, payload = f"unreadable-{digest}", got.reply_to, None
-            log.error("unreadable SMEV message stored", extra={"inbox_key": message_id})
-        else:
-            message_id, reply_to, payload = got.message_id, got.reply_to, got.payload
+        rows, ackable = [], []
+        for got in batch:
+            if isinstance(got, UnreadableMessage):
+                digest = hashlib.sha256(got.envelope).hexdigest()[:40]
+                message_id, reply_to, payload = f"unreadable-{digest}", got.reply_to, None
+                log.error("unreadable SMEV message stored", extra={"inbox_key": message_id})
+            else:
+                message_id, reply_to, payload = got.message_id, got.reply_to, got.payload
+                ackable.append(message_id)
+            rows.append({"message_id": message_id, "reply_to": reply_to, "received_at": now,
+                         "raw": got.envelope, "payload": payload, "state": "new"})
         with session_scope(self.config.database_url) as session:
-            session.execute(insert(SmevInboxMessage).values(
-                message_id=message_id, reply_to=reply_to, received_at=now,
-                raw=got.envelope, payload=payload, state="new",
-            ).on_conflict_do_nothing(index_elements=["message_id"]))
+            session.execute(insert(SmevInboxMessage).values(rows)
+                            .on_conflict_do_nothing(index_elements=["message_id"]))
         # A message without a readable MessageID cannot be acked; SMEV will offer it again
         # and the inbox will keep it once.
-        return None if isinstance(got, UnreadableMessage) else message_id
+        return ackable
 
     # --- intake ------------------------------------------------------------------------
 
@@ -130,60 +147,81 @@ class SmevExchange:
             if processed:
                 self.outbox_event.set()
                 continue
+            await asyncio.to_thread(self._mark_started)
             self.inbox_event.clear()
             try:
                 await asyncio.wait_for(self.inbox_event.wait(), self.config.poll_interval)
             except TimeoutError:
                 pass
 
-    def _intake_batch(self, limit: int = 200) -> int:
-        """Take up to `limit` new messages in arrival order; each in its own transaction."""
-        with session_scope(self.config.database_url) as session:
-            locked = session.scalar(text("SELECT pg_try_advisory_lock(:k)"),
-                                    {"k": INTAKE_LOCK})
+    def _intake_batch(self, limit: int = 100) -> int:
+        """Take up to `limit` new messages in arrival order, in one transaction.
+
+        Each message has a savepoint of its own: one that fails is kept as failed, with
+        its error, and the others go on.
+        """
+        with session_scope(self.config.database_url) as lock_session:
+            locked = lock_session.scalar(text("SELECT pg_try_advisory_lock(:k)"),
+                                         {"k": INTAKE_LOCK})
             if not locked:
                 return 0
             try:
-                ids = list(session.scalars(
-                    select(SmevInboxMessage.id).where(SmevInboxMessage.state == "new")
-                    .order_by(SmevInboxMessage.id).limit(limit)))
-                for inbox_id in ids:
-                    self._intake_one(inbox_id)
-                return len(ids)
+                outcomes = self._intake_in_one_transaction(limit)
             finally:
-                session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": INTAKE_LOCK})
+                lock_session.execute(text("SELECT pg_advisory_unlock(:k)"),
+                                     {"k": INTAKE_LOCK})
+        self._after_commit(outcomes)
+        return len(outcomes)
 
-    def _intake_one(self, inbox_id: int) -> None:
+    def _intake_in_one_transaction(self, limit: int) -> list[IntakeOutcome]:
         try:
-            with session_scope(self.config.database_url) as session:
-                inbox = session.get(SmevInboxMessage, inbox_id, with_for_update=True)
-                if inbox is None or inbox.state != "new":
-                    return
-                outcome = process_message(session, inbox, now=self.clock.now(),
-                                          region_oktmo=self.config.region_oktmo)
-        except Exception as exc:
-            # A bug or a broken database must not stop the queue: the message is kept
-            # as failed, with the error, for an operator to replay.
-            log.exception("intake failed", extra={"inbox_id": inbox_id})
-            with session_scope(self.config.database_url) as session:
-                inbox = session.get(SmevInboxMessage, inbox_id)
-                if inbox is not None and inbox.state == "new":
-                    inbox.state, inbox.error = "failed", f"{type(exc).__name__}: {exc}"
-            return
+            return self._intake_messages(limit, isolated=False)
+        except Exception:
+            # Something in the batch failed: take the same messages again, each behind a
+            # savepoint of its own, so that only the failing one is set aside.
+            log.warning("intake batch failed; retrying message by message")
+            return self._intake_messages(limit, isolated=True)
 
-        if outcome.start is not None:
-            # Started in the background: registration does not wait for the engine.
-            future = asyncio.run_coroutine_threadsafe(self._start_workflow(outcome.start),
-                                                      self.loop)
-            self.pending_starts.add(future)
-            future.add_done_callback(self.pending_starts.discard)
-        if outcome.cancel is not None and outcome.cancel_workflow_id is not None:
-            # A cancellation waits until the workflows registered before it exist.
-            for future in list(self.pending_starts):
-                future.result()
-            asyncio.run_coroutine_threadsafe(
-                self._forward_cancel(outcome.cancel_workflow_id, outcome.cancel), self.loop
-            ).result()
+    def _intake_messages(self, limit: int, *, isolated: bool) -> list[IntakeOutcome]:
+        outcomes = []
+        with session_scope(self.config.database_url) as session:
+            inboxes = list(session.scalars(
+                select(SmevInboxMessage).where(SmevInboxMessage.state == "new")
+                .order_by(SmevInboxMessage.id).limit(limit).with_for_update()))
+            for inbox in inboxes:
+                if not isolated:
+                    outcomes.append(process_message(session, inbox, now=self.clock.now(),
+                                                    region_oktmo=self.config.region_oktmo))
+                    continue
+                try:
+                    with session.begin_nested():
+                        outcomes.append(process_message(
+                            session, inbox, now=self.clock.now(),
+                            region_oktmo=self.config.region_oktmo))
+                except Exception as exc:
+                    # A bug or bad data must not stop the queue: the message is kept as
+                    # failed, with the error, for an operator to replay.
+                    log.exception("intake failed", extra={"inbox_id": inbox.id})
+                    session.refresh(inbox)
+                    inbox.state, inbox.error = "failed", f"{type(exc).__name__}: {exc}"
+                    outcomes.append(IntakeOutcome())
+        return outcomes
+
+    def _after_commit(self, outcomes: list[IntakeOutcome]) -> None:
+        for outcome in outcomes:
+            if outcome.start is not None:
+                # Started in the background: registration does not wait for the engine.
+                future = asyncio.run_coroutine_threadsafe(
+                    self._start_workflow(outcome.start), self.loop)
+                self.pending_starts.add(future)
+                future.add_done_callback(self.pending_starts.discard)
+            if outcome.cancel is not None and outcome.cancel_workflow_id is not None:
+                # A cancellation waits until the workflows registered before it exist.
+                for future in list(self.pending_starts):
+                    future.result()
+                asyncio.run_coroutine_threadsafe(
+                    self._forward_cancel(outcome.cancel_workflow_id, outcome.cancel),
+                    self.loop).result()
 
     async def _start_workflow(self, facts: ApplicationFacts) -> None:
         async with self.starts:
@@ -194,13 +232,20 @@ class SmevExchange:
                     id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
             except WorkflowAlreadyStartedError:
                 pass
-        await asyncio.to_thread(self._mark_started, facts.application_id)
+        self.started.append(facts.application_id)
+        if len(self.started) >= 50:
+            await asyncio.to_thread(self._mark_started)
 
-    def _mark_started(self, application_id: int) -> None:
+    def _mark_started(self) -> None:
+        """Record started workflows, many at a time; a crash before it only means the
+        start is tried again (and found done) on the next run."""
+        ids, self.started = self.started, []
+        if not ids:
+            return
         with session_scope(self.config.database_url) as session:
-            app = session.get(FirstGradeApplication, application_id)
-            if app is not None:
-                app.workflow_started = True
+            session.execute(update(FirstGradeApplication)
+                            .where(FirstGradeApplication.id.in_(ids))
+                            .values(workflow_started=True))
 
     async def _start_unstarted(self) -> None:
         """Workflows of applications registered just before a crash."""
@@ -258,17 +303,32 @@ class SmevExchange:
                     text("(next_attempt_at IS NULL OR next_attempt_at <= now())"))
                 .params(parts=parts, part=part)
                 .order_by(SmevOutboxMessage.id).limit(limit)))
-        sent = 0
+        sent: list[int] = []
         blocked: set[int] = set()
         for row in rows:
             # Statuses of one order leave in order: a failed one holds back the rest.
             if row.order_id is not None and row.order_id in blocked:
                 continue
             if self._send_one(client, row):
-                sent += 1
+                sent.append(row.id)
             elif row.order_id is not None:
                 blocked.add(row.order_id)
-        return sent
+            if len(sent) >= 25:
+                self._mark_sent(sent)
+                sent = []
+        self._mark_sent(sent)
+        return len(rows) - len(blocked)
+
+    def _mark_sent(self, outbox_ids: list[int]) -> None:
+        # Marked after sending, many at a time: a crash in between only resends them with
+        # their own MessageIDs, which SMEV answers as already sent.
+        if not outbox_ids:
+            return
+        with session_scope(self.config.database_url) as session:
+            session.execute(update(SmevOutboxMessage)
+                            .where(SmevOutboxMessage.id.in_(outbox_ids))
+                            .values(sent_at=self.clock.now(), last_error=None,
+                                    attempts=SmevOutboxMessage.attempts + 1))
 
     def _send_one(self, client: SmevClient, row: SmevOutboxMessage) -> bool:
         if row.reply_to is None:
@@ -290,19 +350,14 @@ class SmevExchange:
             log.warning("sending failed", extra={"outbox_id": row.id,
                                                  "retryable": exc.retryable})
             return False
-        self._mark(row.id, sent_at=self.clock.now())
         return True
 
-    def _mark(self, outbox_id: int, *, sent_at: datetime | None = None,
-              error: str | None = None, give_up: bool = False) -> None:
+    def _mark(self, outbox_id: int, *, error: str, give_up: bool = False) -> None:
         now = self.clock.now()
         with session_scope(self.config.database_url) as session:
             row = session.get(SmevOutboxMessage, outbox_id)
             assert row is not None
             row.attempts += 1
-            if sent_at is not None:
-                row.sent_at, row.last_error = sent_at, None
-                return
             row.last_error = error
             if give_up:
                 row.gave_up_at = now

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,18 +25,19 @@ from tsos.db.models import Organization
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=64)
-def _parsed_config(campaign_id: int, version: str, config_json: str) -> CampaignConfig:
-    return CampaignConfig.model_validate_json(config_json)
+_CONFIGS: dict[tuple[int, datetime], CampaignConfig] = {}
 
 
 def campaign_config(session: Session, campaign_id: int) -> CampaignConfig:
+    """The campaign's parsed file, parsed once per version (updated_at) of its row."""
     campaign = session.get(AdmissionCampaign, campaign_id)
     assert campaign is not None, campaign_id
-    import json
-
-    return _parsed_config(campaign.id, str(campaign.updated_at),
-                          json.dumps(campaign.config, ensure_ascii=False))
+    key = (campaign.id, campaign.updated_at)
+    if key not in _CONFIGS:
+        if len(_CONFIGS) > 64:
+            _CONFIGS.clear()
+        _CONFIGS[key] = CampaignConfig.model_validate(campaign.config)
+    return _CONFIGS[key]
 
 
 def calendar_of(config: CampaignConfig) -> WorkingCalendar:

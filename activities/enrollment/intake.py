@@ -81,9 +81,17 @@ class _Context:
     def school_admits_first_grade(self, school_code: str, filing_date: datetime) -> bool:
         # Known and taking part in a loaded campaign; whether the filing falls inside that
         # campaign's window is answered separately, with 334.
-        return self._session.scalar(
-            select(CampaignSchool.id).join(Organization).where(Organization.code == school_code)
-            .limit(1)) is not None
+        return school_code in _batch_cached(self._session, "campaign_school_codes", lambda: set(
+            self._session.scalars(select(Organization.code).join(CampaignSchool))))
+
+
+def _batch_cached(session: Session, key: str, load):  # type: ignore[no-untyped-def]
+    """Reference data read once per intake transaction (campaigns change between batches,
+    never inside one)."""
+    cache = session.info.setdefault("intake_cache", {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
 
 
 def process_message(session: Session, inbox: SmevInboxMessage, *, now: datetime,
@@ -147,10 +155,13 @@ def _invalid(session: Session, inbox: SmevInboxMessage, result: InvalidPayload) 
 
 
 def _known(session: Session, order_id: int) -> bool:
-    if session.scalar(select(FirstGradeApplication.id)
-                      .where(FirstGradeApplication.order_id == order_id)):
-        return True
-    return last_status(session, order_id) is not None
+    """An order with an application, or one we have already answered."""
+    return session.scalar(
+        select(FirstGradeApplication.id).where(FirstGradeApplication.order_id == order_id)
+        .union_all(select(SmevOutboxMessage.id).where(
+            SmevOutboxMessage.order_id == order_id,
+            SmevOutboxMessage.kind.in_(("techCode", "orgCode"))))
+        .limit(1)) is not None
 
 
 def _answer(session: Session, inbox: SmevInboxMessage, order_id: int, state: str,
@@ -204,9 +215,9 @@ def _find(session: Session, order_id: int) -> FirstGradeApplication | None:
 def _campaign_for(session: Session, filing_date: datetime) -> tuple[AdmissionCampaign | None,
                                                                       AdmissionCampaign | None]:
     """The campaign whose window holds the filing; else the nearest one, for the 334 text."""
-    campaigns = list(session.scalars(select(AdmissionCampaign)
-                                     .where(AdmissionCampaign.service == "first_grade")
-                                     .order_by(AdmissionCampaign.wave1_start)))
+    campaigns = _batch_cached(session, "campaigns", lambda: list(session.scalars(
+        select(AdmissionCampaign).where(AdmissionCampaign.service == "first_grade")
+        .order_by(AdmissionCampaign.wave1_start))))
     nearest = None
     for campaign in campaigns:
         config = campaign_config(session, campaign.id)
@@ -235,7 +246,11 @@ def _application(session: Session, inbox: SmevInboxMessage, parsed: ParsedApplic
         return None
     config = campaign_config(session, campaign.id)
     school = config.school(data.school_code)
-    org = session.scalar(select(Organization).where(Organization.code == school.code))
+    orgs = _batch_cached(session, "organizations", dict)
+    if school.code not in orgs:
+        orgs[school.code] = session.scalar(
+            select(Organization).where(Organization.code == school.code))
+    org = orgs[school.code]
     assert org is not None, school.code
 
     child = data.child

@@ -55,6 +55,7 @@ from tsos.demo.campaign import (
     demo_schools,
 )
 from tsos.settings import Settings
+from workflows import task_queues
 from workflows.enrollment.application import (
     FirstGradeApplicationWorkflow as AppWorkflow,
 )
@@ -498,7 +499,8 @@ async def run_demo_stream(settings: Settings, database_url: str,
     with session_scope(database_url) as session:
         campaign = prepare_demo_campaign(session, settings, today)
     temporal = await connect_temporal_with_retry(settings)
-    started = await start_campaign_workflows(temporal, campaign.inputs)
+    started = await start_campaign_workflows(
+        temporal, campaign.inputs, task_queue=settings.task_queue(task_queues.MAIN))
     log.info("demo campaign workflows started", extra={"started": started})
     stream = DemoStream(temporal=temporal, database_url=database_url,
                         node_url=settings.smev_node_url, campaign=campaign, options=options)
