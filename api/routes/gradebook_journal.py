@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import register_field_names
@@ -122,6 +123,15 @@ class RemarkOut(BaseModel):
     text: str
 
 
+class LoadOut(BaseModel):
+    school_class_id: int
+    class_name: str
+    subject_id: int
+    subject_name: str
+    study_group_id: int | None
+    study_group_name: str | None
+
+
 def _mark_out(row: db.Mark) -> MarkOut:
     return MarkOut(id=row.id, lesson_id=row.lesson_id, pupil_id=row.pupil_id,
                    subject_id=row.subject_id, lesson_date=row.lesson_date,
@@ -150,6 +160,22 @@ def _journal(session: SessionDep, settings: SettingsDep, principal: Principal,
         session, school_class, subject_id, start, end,
         for_teacher=principal.role in STAFF_VIEW, study_group_id=study_group_id,
         term_id=term, zone=zone_of(session, settings, school_class.organization_id))
+
+
+@router.get("/my/loads", response_model=list[LoadOut],
+            summary="Мои классы и предметы (по учебной нагрузке)")
+def my_loads(session: SessionDep, principal: PrincipalDep) -> list[LoadOut]:
+    rows = session.execute(
+        select(db.TeachingLoad, db.SchoolClass, db.Subject.name, db.StudyGroup.name)
+        .join(db.Teacher, db.Teacher.id == db.TeachingLoad.teacher_id)
+        .join(db.SchoolClass, db.SchoolClass.id == db.TeachingLoad.school_class_id)
+        .join(db.Subject, db.Subject.id == db.TeachingLoad.subject_id)
+        .outerjoin(db.StudyGroup, db.StudyGroup.id == db.TeachingLoad.study_group_id)
+        .where(db.Teacher.user_id == principal.user_id)
+        .order_by(db.SchoolClass.grade, db.SchoolClass.letter, db.Subject.name))
+    return [LoadOut(school_class_id=c.id, class_name=c.name, subject_id=load.subject_id,
+                    subject_name=subject, study_group_id=load.study_group_id,
+                    study_group_name=group) for load, c, subject, group in rows]
 
 
 @router.get("/classes/{class_id}/journal", response_model=views.ClassJournal,
@@ -199,7 +225,7 @@ def create_lesson(class_id: int, body: LessonIn, session: SessionDep, settings: 
                                    zone=zone, number=body.number, starts_at=body.starts_at,
                                    ends_at=body.ends_at, study_group_id=body.study_group_id,
                                    status=body.status.value, topic=body.topic)
-    return views.LessonColumn.model_validate(views.lesson_column(lesson).model_dump())
+    return views.lesson_column(lesson)
 
 
 @router.post("/lessons/{lesson_id}/marks", status_code=201, response_model=MarkOut,

@@ -26,8 +26,8 @@ from domain.gradebook.attendance import AbsenceReason, AttendanceRecord, Presenc
 from domain.gradebook.errors import GradebookError
 from domain.gradebook.marks import MarkValue
 from tsos.db import gradebook as db
-from tsos.db.models import Organization, Person, Pupil
-from tsos.gradebook import access, corrections, structure, term_marks
+from tsos.db.models import Organization, Person
+from tsos.gradebook import access, corrections, structure, term_marks, views
 from tsos.gradebook.errors import NotAllowed, NotFound
 from tsos.gradebook.journal import load_lesson
 from workflows.gradebook.ids import grading_workflow_id
@@ -88,9 +88,7 @@ def _period_mark_out(row: db.PeriodMark, person: Person) -> PeriodMarkOut:
 
 
 def _outs(session: SessionDep, rows: list[db.PeriodMark]) -> list[PeriodMarkOut]:
-    people = dict(session.execute(select(Pupil.id, Person).join(
-        Person, Person.id == Pupil.person_id).where(
-            Pupil.id.in_([row.pupil_id for row in rows]))).tuples())
+    people = views.persons_of(session, [row.pupil_id for row in rows])
     outs = [_period_mark_out(row, people[row.pupil_id]) for row in rows]
     return sorted(outs, key=lambda out: (out.surname, out.name, out.pupil_id))
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
-from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -19,6 +19,7 @@ from tsos.gradebook.errors import NotFound
 from tsos.gradebook.schedules import ensure_term_schedules, grading_plans
 from workflows import task_queues
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/gradebook", tags=["Настройка журнала"],
                    route_class=GradebookRoute)
 
@@ -60,6 +61,8 @@ class SchoolYearOut(BaseModel):
     id: int
     name: str
     schedules: list[str]
+    # Set when Temporal could not be reached: `tsos gradebook schedules` sets them later.
+    schedules_problem: str | None = None
 
 
 def _school(session: SessionDep, principal: PrincipalDep, code: str) -> Organization:
@@ -75,26 +78,15 @@ def _school(session: SessionDep, principal: PrincipalDep, code: str) -> Organiza
 def publish_policy(code: str, body: PolicyIn, session: SessionDep,
                    principal: PrincipalDep) -> PolicyOut:
     org = _school(session, principal, code)
+    # Numbers stay strings until the domain reads them as exact decimals.
     document: dict[str, Any] = {
         key: value for key, value in body.model_dump(exclude={"effective_from"}).items()
         if value is not None
     }
-    for key in ("weights", "thresholds", "term_weights"):
-        if key in document:
-            document[key] = {k: str(Decimal(v)) if _number(v) else v
-                             for k, v in document[key].items()}
     policy = structure.publish_policy(session, org.id, document,
                                       effective_from=body.effective_from,
                                       created_by=principal.user_id)
     return PolicyOut(policy_id=policy.id, version=policy.version, document=policy.to_dict())
-
-
-def _number(text: str) -> bool:
-    try:
-        Decimal(text)
-    except ArithmeticError:
-        return False
-    return True
 
 
 @router.post("/schools/{code}/school-years", response_model=SchoolYearOut, status_code=201,
@@ -115,7 +107,13 @@ async def create_school_year(code: str, body: SchoolYearIn, request: Request,
         return year.id, year.name, plans
 
     year_id, name, plans = await run_in_threadpool(save)
-    client = await request.app.state.temporal()
-    ensured = await ensure_term_schedules(client, plans,
-                                          task_queue=request.app.state.queue(task_queues.MAIN))
+    try:
+        client = await request.app.state.temporal()
+        ensured = await ensure_term_schedules(
+            client, plans, task_queue=request.app.state.queue(task_queues.MAIN))
+    except Exception:
+        log.warning("gradebook schedules not set for school year %s", year_id, exc_info=True)
+        return SchoolYearOut(id=year_id, name=name, schedules=[], schedules_problem=(
+            "Учебный год сохранён, но расписания выставления отметок не созданы: "
+            "Temporal недоступен. Их создаст команда «tsos gradebook schedules»."))
     return SchoolYearOut(id=year_id, name=name, schedules=ensured)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 
 from tests.gradebook.school import School, build_school
 from tsos.db.session import session_scope
@@ -12,3 +13,39 @@ from tsos.db.session import session_scope
 def school(database_url: str, demo_region: None) -> School:
     with session_scope(database_url) as session:
         return build_school(session)
+
+
+@pytest.fixture
+def headers(settings, database_url):  # type: ignore[no-untyped-def]
+    """headers(user_id) -> the Authorization header of that user."""
+    from tsos.db.models import User
+    from tsos.tokens import issue_token
+
+    def make(user_id: int) -> dict[str, str]:
+        with session_scope(database_url) as session:
+            user = session.get(User, user_id)
+            assert user is not None
+            token = issue_token(settings, user_id=user.id, login=user.login,
+                                role=str(user.role))
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest_asyncio.fixture
+async def gradebook_api(settings, database_url, temporal_env, queue_names):  # type: ignore[no-untyped-def]
+    """The API with the gradebook's routers, as the lead will wire them."""
+    import httpx
+
+    from api.app import create_app
+    from api.routes.gradebook import ROUTERS
+
+    def install(app):  # type: ignore[no-untyped-def]
+        for router in ROUTERS:
+            app.include_router(router)
+
+    app = create_app(settings, database_url, temporal_client=temporal_env.client,
+                     queue_names=queue_names, extra_routers=[install])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tsos.test") as client:
+        yield client

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from domain.gradebook.audit import Actor
 from domain.gradebook.marks import MarkValue
+from domain.people.names import full_name_key
 from tsos.db import gradebook as db
 from tsos.db.models import GuardianLink, Organization, Person, Pupil, Role, User
 from tsos.gradebook import structure
@@ -88,7 +89,7 @@ def _user(session: Session, role: str, org_id: int | None, person_id: int | None
 
 def _person(session: Session, surname: str, name: str, birth: date | None = None) -> int:
     person = Person(surname=surname, name=name, birth_date=birth,
-                    match_key=f"{surname}|{name}".lower())
+                    match_key=full_name_key(surname, name, None))
     session.add(person)
     session.flush()
     return person.id
@@ -192,3 +193,25 @@ def now_utc() -> datetime:
 
 def days(start: date, count: int, step: int = 1) -> list[date]:
     return [start + timedelta(days=step * i) for i in range(count)]
+
+
+def grade_term(session: Session, school: School, term_id: int | None, at: datetime) -> None:
+    """Propose, confirm (as the deputy head) and close a period for the whole school."""
+    from tsos.gradebook import term_marks
+    from tsos.gradebook.term_marks import Period
+
+    period = Period(school.year_id, term_id)
+    for school_class in term_marks.classes_of(session, school.org_id, period):
+        for subject_id in term_marks.class_subjects(session, school_class.id):
+            term_marks.propose(session, at=at, organization_id=school.org_id,
+                               school_class=school_class, subject_id=subject_id,
+                               period=period)
+    ctx = WriteContext(session, school.deputy_actor, at, school.org_id)
+    kind_filter = (db.PeriodMark.term_id == term_id if term_id is not None
+                   else db.PeriodMark.period_kind == "year")
+    for row in session.scalars(select(db.PeriodMark).where(
+            db.PeriodMark.status == "proposed", kind_filter)).all():
+        term_marks.confirm(ctx, row.id)
+    outcome = term_marks.close(session, at=at, organization_id=school.org_id, period=period,
+                               closing_user_id=school.deputy)
+    assert not outcome.refused, outcome.refused

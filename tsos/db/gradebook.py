@@ -377,6 +377,8 @@ class TermLock(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The school's zone at closing: the date shown in refusals is the school's date.
+    time_zone: Mapped[str] = mapped_column(String(64))
     closed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     workflow_id: Mapped[str | None] = mapped_column(String(200))
 

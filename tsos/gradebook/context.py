@@ -35,6 +35,9 @@ class WriteContext:
 
     def next_id(self, table: str) -> int:
         """An id taken before the insert: the domain names new objects (and audits them) by id."""
-        return int(self.session.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id'))"), {"table": table}
-        ).scalar_one())
+        return self.next_ids(table, 1)[0]
+
+    def next_ids(self, table: str, count: int) -> list[int]:
+        return list(self.session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                 "FROM generate_series(1, :count)"), {"table": table, "count": count}))

@@ -49,5 +49,8 @@ def serialise(session: Session, keys: Iterable[tuple[int, int, str]]) -> None:
     Taken before anything is read for a recalculation, so a concurrent write waits and then
     sees this one's marks; taken in sorted order, so two bulk writes cannot deadlock.
     """
-    for key in sorted({period_key(*triple) for triple in keys}):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    ordered = sorted({period_key(*triple) for triple in keys})
+    if ordered:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) "
+                 "WITH ORDINALITY AS k(key, n) ORDER BY n"), {"keys": ordered})

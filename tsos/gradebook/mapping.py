@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.gradebook import locks as dlocks
 from domain.gradebook.attendance import AbsenceReason, AttendanceRecord, Presence
@@ -102,7 +103,7 @@ def term_lock_of(row: db.TermLock) -> dlocks.TermLock:
         school_class_id=row.school_class_id,
         start=row.starts_on,
         end=row.ends_on,
-        closed_at=row.closed_at,
+        closed_at=row.closed_at.astimezone(ZoneInfo(row.time_zone)),
         closed_by=row.closed_by,
         subject_id=row.subject_id,
     )

@@ -276,3 +276,19 @@ def policy_for(session: Session, organization_id: int, on: date) -> GradingPolic
             f"У школы нет политики оценивания, действующей на {on:%d.%m.%Y}"
         )
     return GradingPolicy.from_dict(row.document)
+
+
+def policy_near(session: Session, organization_id: int, on: date) -> GradingPolicy:
+    """For reading: the version in force on the date, else the school's first version
+    (a view of dates before the policy was published still shows averages)."""
+    try:
+        return policy_for(session, organization_id, on)
+    except GradebookError:
+        row = session.scalar(
+            select(db.GradingPolicyVersion)
+            .join(db.GradingPolicy, db.GradingPolicy.id == db.GradingPolicyVersion.policy_id)
+            .where(db.GradingPolicy.organization_id == organization_id)
+            .order_by(db.GradingPolicyVersion.version).limit(1))
+        if row is None:
+            raise
+        return GradingPolicy.from_dict(row.document)

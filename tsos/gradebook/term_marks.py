@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -114,17 +115,20 @@ def propose(session: Session, *, at: datetime, organization_id: int,
         proposals = [year_proposal(session, school_class, pupil_id, subject_id)
                      for pupil_id in todo]
 
-    for proposal in proposals:
-        result = dperiod.propose(ctx.next_id("period_marks"), proposal, at=at,
-                                 workflow_id=workflow_id)
-        row = db.PeriodMark(id=result.value.id, pupil_id=proposal.pupil_id,
-                            subject_id=subject_id, school_class_id=school_class.id,
-                            period_kind=period.kind, term_id=period.term_id,
-                            school_year_id=period.school_year_id, source="computed")
+    rows, events = [], []
+    for mark_id, proposal in zip(ctx.next_ids("period_marks", len(proposals)), proposals,
+                                 strict=True):
+        result = dperiod.propose(mark_id, proposal, at=at, workflow_id=workflow_id)
+        row = db.PeriodMark(id=mark_id, pupil_id=proposal.pupil_id, subject_id=subject_id,
+                            school_class_id=school_class.id, period_kind=period.kind,
+                            term_id=period.term_id, school_year_id=period.school_year_id,
+                            source="computed")
         fill_period_mark(row, result.value)
-        session.add(row)
-        session.flush()
-        audit_log.store(session, result.events, organization_id)
+        rows.append(row)
+        events.extend(result.events)
+    session.add_all(rows)
+    session.flush()
+    audit_log.store(session, events, organization_id)
     return len(proposals)
 
 
@@ -339,10 +343,15 @@ def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.Sc
                             subject_id=lock.subject_id, period_kind=period.kind,
                             period_id=period.term_id or period.school_year_id,
                             title=lock.period_title, starts_on=lock.start, ends_on=lock.end,
-                            closed_at=lock.closed_at, closed_by=lock.closed_by,
+                            closed_at=lock.closed_at, time_zone=_zone_name(ctx.at),
+                            closed_by=lock.closed_by,
                             workflow_id=ctx.workflow_id))
     session.flush()
     audit_log.store(session, result.events, ctx.organization_id)
+
+
+def _zone_name(at: datetime) -> str:
+    return at.tzinfo.key if isinstance(at.tzinfo, ZoneInfo) else "UTC"
 
 
 def _already_closed(session: Session, school_class_id: int, period: Period) -> bool:

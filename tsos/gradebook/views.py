@@ -150,6 +150,13 @@ def _period_cell(row: db.PeriodMark) -> PeriodMarkCell:
                           flagged=row.recompute_flag is not None)
 
 
+def persons_of(session: Session, pupil_ids: list[int]) -> dict[int, Person]:
+    """The person behind each pupil id (names are shown, never logged)."""
+    rows = session.execute(select(Pupil.id, Person).join(Person, Person.id == Pupil.person_id)
+                           .where(Pupil.id.in_(pupil_ids)))
+    return {pupil_id: person for pupil_id, person in rows}
+
+
 def memberships(session: Session, school_class_id: int, study_group_id: int | None,
                 start: date, end: date) -> list[db.ClassMembership]:
     """Roster rows overlapping the dates: a pupil who left keeps their row in past registers."""
@@ -167,7 +174,7 @@ def class_journal(session: Session, school_class: db.SchoolClass, subject_id: in
                   study_group_id: int | None = None, term_id: int | None = None,
                   zone: str) -> ClassJournal:
     """The grid of pupils × lessons with marks, absences and running averages."""
-    policy = structure.policy_for(session, school_class.organization_id, end)
+    policy = structure.policy_near(session, school_class.organization_id, end)
     subject = session.get(db.Subject, subject_id)
     assert subject is not None
     lesson_query = select(db.Lesson).where(
@@ -184,12 +191,7 @@ def class_journal(session: Session, school_class: db.SchoolClass, subject_id: in
     spans: dict[int, list[db.ClassMembership]] = defaultdict(list)
     for membership in roster:
         spans[membership.pupil_id].append(membership)
-    people = {
-        pupil_id: person
-        for pupil_id, person in session.execute(
-            select(Pupil.id, Person).join(Person, Person.id == Pupil.person_id)
-            .where(Pupil.id.in_(list(spans))))
-    }
+    people = persons_of(session, list(spans))
 
     marks_by_pupil: dict[int, list[db.Mark]] = defaultdict(list)
     for row in session.scalars(select(db.Mark).where(db.Mark.lesson_id.in_(lesson_ids))
@@ -339,7 +341,7 @@ def diary(session: Session, pupil_id: int, start: date, end: date, *, zone: str)
 
     pupil = session.get(Pupil, pupil_id)
     assert pupil is not None
-    policy = structure.policy_for(session, pupil.organization_id, end)
+    policy = structure.policy_near(session, pupil.organization_id, end)
     by_lesson: dict[int, list[DiaryMark]] = defaultdict(list)
     for row in marks:
         by_lesson[row.lesson_id].append(DiaryMark(value=str(mark_of(row).value),
@@ -487,7 +489,7 @@ class PerformanceReport(BaseModel):
 
 def performance(session: Session, school_class: db.SchoolClass, subject_id: int,
                 start: date, end: date, period: Period | None) -> PerformanceReport:
-    policy = structure.policy_for(session, school_class.organization_id, end)
+    policy = structure.policy_near(session, school_class.organization_id, end)
     subject = session.get(db.Subject, subject_id)
     assert subject is not None
     roster = {m.pupil_id for m in memberships(session, school_class.id, None, start, end)}
@@ -576,9 +578,7 @@ def attendance_report(session: Session, school_class: db.SchoolClass, subject_id
         or_(db.ClassMembership.ends_on.is_(None), db.ClassMembership.ends_on >= start))))
     roster = [Membership(m.pupil_id, m.starts_on, m.ends_on, m.study_group_id) for m in spans]
     result = class_attendance(lessons, records, roster)
-    people = dict(session.execute(select(Pupil.id, Person).join(
-        Person, Person.id == Pupil.person_id).where(
-            Pupil.id.in_([m.pupil_id for m in roster]))).tuples())
+    people = persons_of(session, [m.pupil_id for m in roster])
 
     held = sum(1 for lesson in lessons if lesson.status.value == "held")
     pupils = [

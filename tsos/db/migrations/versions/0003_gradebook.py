@@ -2,7 +2,7 @@
 
 Revision ID: 0003_gradebook
 Revises: 0002_enrollment
-Create Date: 2026-12-03 19:40:08.589559
+Create Date: 2026-12-03 19:54:14.227104
 """
 
 from __future__ import annotations
@@ -241,6 +241,7 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('time_zone', sa.String(length=64), nullable=False),
     sa.Column('closed_by', sa.Integer(), nullable=False),
     sa.Column('workflow_id', sa.String(length=200), nullable=True),
     sa.CheckConstraint("period_kind IN ('term', 'year')", name=op.f('ck_term_locks_period_kind_known')),

@@ -1,0 +1,273 @@
+"""Final marks of a class by the year's rules, from the gradebook and the exam results."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import select
+
+from activities.certificates import store
+from activities.certificates.context import (
+    CertContext,
+    CertificateRuleError,
+    as_rule_errors,
+)
+from activities.certificates.gradebook_port import GradebookMarksSource
+from activities.certificates.ports import MarksSource, PupilMarks, scope_of
+from activities.certificates.records import decision_json, exam_row_of
+from domain.certificates.exams import ExamResult
+from domain.certificates.final_marks import FinalMarks, compute_final_marks
+from domain.certificates.honours import CertificateDecision, decide_certificate
+from domain.certificates.kinds import Level
+from domain.certificates.lifecycle import (
+    Certificate,
+    CertificateEvent,
+    CertificateStatus,
+)
+from domain.certificates.lines import (
+    LineMapping,
+    line_mapping_from_data,
+    load_line_mapping,
+)
+from domain.certificates.marks import TermKind
+from domain.certificates.rules import BasicFinalMarkRule, RuleSet, load_rule_set
+from tsos.db import certificates as db
+from tsos.db import gradebook as gb
+
+log = logging.getLogger(__name__)
+
+LEVEL_OF_GRADE = {9: Level.BASIC, 11: Level.SECONDARY}
+
+
+def school_class(ctx: CertContext, school_class_id: int) -> gb.SchoolClass:
+    row = ctx.session.get(gb.SchoolClass, school_class_id)
+    if row is None or row.organization_id != ctx.organization_id:
+        raise CertificateRuleError("Класс не найден", code="not_found", status=404)
+    return row
+
+
+def level_of(row: gb.SchoolClass) -> Level:
+    level = LEVEL_OF_GRADE.get(row.grade)
+    if level is None:
+        raise CertificateRuleError(
+            f"Аттестаты выдаются выпускникам 9 и 11 классов, а выбран {row.grade} класс",
+            code="invalid_input", status=422, field="school_class_id")
+    return level
+
+
+def roster(ctx: CertContext, school_class_id: int) -> list[int]:
+    """Pupils on the class's roster who have not left it."""
+    return sorted(set(ctx.session.scalars(select(gb.ClassMembership.pupil_id).where(
+        gb.ClassMembership.school_class_id == school_class_id,
+        gb.ClassMembership.study_group_id.is_(None),
+        gb.ClassMembership.ends_on.is_(None)))))
+
+
+def mapping_for(ctx: CertContext, level: Level) -> tuple[LineMapping, TermKind | None]:
+    """The school's chosen line mapping and (grade 11) its term kind."""
+    choice = ctx.session.scalar(select(db.LineMappingChoice).where(
+        db.LineMappingChoice.organization_id == ctx.organization_id,
+        db.LineMappingChoice.level == level.value))
+    with as_rule_errors("mapping"):
+        if choice is None:
+            return load_line_mapping(level), None
+        mapping = (line_mapping_from_data(choice.document) if choice.document
+                   else load_line_mapping(level, choice.mapping_name))
+    return mapping, TermKind(choice.term_kind) if choice.term_kind else None
+
+
+def marks_grades(rule_set: RuleSet, level: Level) -> tuple[int, ...]:
+    rule = rule_set.for_level(level).final_marks
+    if isinstance(rule, BasicFinalMarkRule):
+        return rule.year_mark_grades
+    return rule.grades
+
+
+def compute_class(ctx: CertContext, school_class_id: int, graduation_year: int,
+                  pupil_ids: Collection[int] | None = None,
+                  source: MarksSource | None = None) -> list[int]:
+    """Certificates of the class with fresh final marks; locked ones are left alone.
+
+    Returns the ids of the class's live certificates (new and existing).
+    """
+    ctx.require_staff("рассчитывать итоговые отметки")
+    klass = school_class(ctx, school_class_id)
+    level = level_of(klass)
+    on_roster = roster(ctx, klass.id)
+    chosen = sorted(pupil_ids) if pupil_ids is not None else on_roster
+    strangers = sorted(set(chosen) - set(on_roster))
+    if strangers:
+        raise CertificateRuleError(
+            f"Обучающиеся {strangers} не числятся в классе {klass.name}",
+            code="invalid_input", status=422, field="pupil_ids")
+    if not chosen:
+        raise CertificateRuleError(f"В классе {klass.name} нет обучающихся",
+                                   code="invalid_input", status=422, field="pupil_ids")
+
+    with as_rule_errors("graduation_year"):
+        rule_set = load_rule_set(graduation_year)
+    mapping, term_kind = mapping_for(ctx, level)
+    source = source or GradebookMarksSource(ctx.session)
+    marks = source.period_marks(chosen, marks_grades(rule_set, level))
+    exams = _exam_results(ctx, chosen, graduation_year)
+
+    ids = []
+    for pupil_id in chosen:
+        ids.append(_compute_pupil(ctx, klass, level, graduation_year, rule_set, mapping,
+                                  term_kind, marks[pupil_id], exams.get(pupil_id, [])))
+    log.info("certificates computed: class %s pupils %s", klass.id, len(ids))
+    return ids
+
+
+def _exam_results(ctx: CertContext, pupil_ids: Sequence[int], graduation_year: int
+                  ) -> dict[int, list[ExamResult]]:
+    found: dict[int, list[ExamResult]] = {}
+    for row in ctx.session.scalars(select(db.ExamResult).where(
+            db.ExamResult.pupil_id.in_(pupil_ids),
+            db.ExamResult.graduation_year == graduation_year)):
+        found.setdefault(row.pupil_id, []).append(exam_row_of(row))
+    return found
+
+
+def _compute_pupil(ctx: CertContext, klass: gb.SchoolClass, level: Level,
+                   graduation_year: int, rule_set: RuleSet, mapping: LineMapping,
+                   term_kind: TermKind | None, pupil: PupilMarks,
+                   exams: list[ExamResult]) -> int:
+    final_marks = compute_final_marks(level, pupil.marks, exams, rule_set, mapping,
+                                      term_kind=term_kind)
+    if pupil.problems:
+        final_marks = dataclasses.replace(
+            final_marks, problems=(*pupil.problems, *final_marks.problems))
+    decision: CertificateDecision | None = None
+    if not final_marks.problems:
+        with as_rule_errors():
+            decision = decide_certificate(final_marks, exams, rule_set)
+
+    used = {(m.subject, m.grade) for mark in final_marks.marks for m in mark.inputs}
+    scope = scope_of([o for o in pupil.origins if (o.subject_code, o.grade) in used])
+    sources = scope.to_json() if scope else {}
+
+    row = ctx.session.scalar(select(db.Certificate).where(
+        db.Certificate.pupil_id == pupil.pupil_id, db.Certificate.level == level.value,
+        db.Certificate.duplicate_of_id.is_(None),
+        db.Certificate.status != CertificateStatus.CANCELLED.value).with_for_update())
+    if row is not None and row.status not in ("computed", "reviewed"):
+        return row.id
+
+    if row is not None:
+        before = store.to_domain(ctx.session, row)
+        if _same(ctx, row, final_marks, decision):
+            return row.id
+        version = store.add_version(ctx, pupil_id=pupil.pupil_id, level=level,
+                                    graduation_year=graduation_year,
+                                    final_marks=final_marks, decision=decision,
+                                    sources=sources)
+        with as_rule_errors():
+            after = before.recompute(final_marks, decision, by=ctx.user_id, at=ctx.at)
+        row.final_marks_id = version.id
+        store.save(ctx, row, before, dataclasses.replace(after,
+                                                         marks_version=version.version))
+        return row.id
+
+    version = store.add_version(ctx, pupil_id=pupil.pupil_id, level=level,
+                                graduation_year=graduation_year, final_marks=final_marks,
+                                decision=decision, sources=sources)
+    row = db.Certificate(
+        organization_id=ctx.organization_id, pupil_id=pupil.pupil_id,
+        school_class_id=klass.id, graduation_year=graduation_year, level=level.value,
+        status=CertificateStatus.COMPUTED.value, final_marks_id=version.id,
+        marks_version=version.version, warnings_confirmed=False, supplement_only=False,
+        workflow_id=ctx.workflow_id)
+    ctx.session.add(row)
+    ctx.session.flush()
+    with as_rule_errors():
+        created = Certificate.computed(
+            certificate_id=str(row.id), pupil_id=pupil.pupil_id,
+            organization_id=ctx.organization_id, graduation_year=graduation_year,
+            final_marks=final_marks, decision=decision, by=ctx.user_id, at=ctx.at)
+    empty = dataclasses.replace(created, events=())
+    store.save(ctx, row, empty, dataclasses.replace(created, marks_version=version.version))
+    return row.id
+
+
+def _same(ctx: CertContext, row: db.Certificate, final_marks: FinalMarks,
+          decision: CertificateDecision | None) -> bool:
+    current = ctx.session.get(db.FinalMarksVersion, row.final_marks_id)
+    assert current is not None
+    return (current.marks == store.marks_json(final_marks)
+            and current.problems == list(final_marks.problems)
+            and current.warnings == list(final_marks.warnings)
+            and current.decision == decision_json(decision))
+
+
+# Mark issues: the secretary does not edit marks; the gradebook corrects them.
+
+
+def report_issue(ctx: CertContext, certificate_id: int, line_code: str,
+                 description: str) -> db.MarkIssue:
+    ctx.require_staff("сообщать об ошибке в отметке")
+    row, certificate = store.load(ctx, certificate_id, for_update=False)
+    if certificate.is_locked or certificate.status is CertificateStatus.CANCELLED:
+        raise CertificateRuleError(
+            "Отметки этого документа уже зафиксированы: исправление возможно только "
+            "отменой документа до выдачи или через дубликат")
+    if certificate.final_marks.mark_for(line_code) is None:
+        raise CertificateRuleError(f"В документе нет строки «{line_code}»",
+                                   code="invalid_input", status=422, field="line_code")
+    if not description.strip():
+        raise CertificateRuleError("Опишите, что не так с отметкой", code="invalid_input",
+                                   status=422, field="description")
+    issue = db.MarkIssue(certificate_id=row.id, organization_id=ctx.organization_id,
+                         line_code=line_code, description=description.strip(),
+                         status="open", reported_by=ctx.user_id, reported_at=ctx.at)
+    ctx.session.add(issue)
+    ctx.session.flush()
+    store.store_events(ctx, row.id, [_issue_event(certificate, ctx, "report_mark_issue",
+                                                  {"issue": str(issue.id),
+                                                   "line": line_code})])
+    return issue
+
+
+def resolve_issue(ctx: CertContext, issue_id: int, *, corrected: bool, resolution: str,
+                  correction_request_id: int | None = None) -> db.MarkIssue:
+    """The deputy head's answer: the gradebook was corrected, or the mark stands."""
+    if ctx.role != "deputy_head":
+        raise CertificateRuleError(
+            "Ответ на замечание к отметке даёт заместитель директора", code="forbidden",
+            status=403)
+    issue = ctx.session.get(db.MarkIssue, issue_id, with_for_update=True)
+    if issue is None or issue.organization_id != ctx.organization_id:
+        raise CertificateRuleError("Замечание не найдено", code="not_found", status=404)
+    if issue.status != "open":
+        raise CertificateRuleError("На это замечание уже дан ответ")
+    if not resolution.strip():
+        raise CertificateRuleError("Укажите, что сделано", code="invalid_input", status=422,
+                                   field="resolution")
+    if correction_request_id is not None:
+        request = ctx.session.get(gb.CorrectionRequest, correction_request_id)
+        if request is None or request.organization_id != ctx.organization_id:
+            raise CertificateRuleError("Запрос на исправление не найден", code="not_found",
+                                       status=404, field="correction_request_id")
+    issue.status = "corrected" if corrected else "rejected"
+    issue.resolution = resolution.strip()
+    issue.resolved_by, issue.resolved_at = ctx.user_id, ctx.at
+    issue.correction_request_id = correction_request_id
+    ctx.session.flush()
+    return issue
+
+
+def open_issues(ctx: CertContext, certificate_ids: Collection[int]) -> list[db.MarkIssue]:
+    if not certificate_ids:
+        return []
+    return list(ctx.session.scalars(select(db.MarkIssue).where(
+        db.MarkIssue.certificate_id.in_(list(certificate_ids)),
+        db.MarkIssue.status == "open").order_by(db.MarkIssue.id)))
+
+
+def _issue_event(certificate: Certificate, ctx: CertContext, action: str,
+                 details: dict[str, str]) -> CertificateEvent:
+    return CertificateEvent(action=action, at=ctx.at, actor_id=ctx.user_id,
+                            status_from=certificate.status, status_to=certificate.status,
+                            details=tuple(sorted(details.items())))

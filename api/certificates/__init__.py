@@ -1,0 +1,1 @@
+"""The certificate API for school secretaries: the wizard, records and documents."""

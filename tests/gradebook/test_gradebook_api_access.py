@@ -1,0 +1,120 @@
+"""Who sees and writes which journal and diary: the matrix, through the real API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from tests.gradebook.school import _user, lesson
+from tsos.db.models import GuardianLink
+from tsos.db.session import session_scope
+
+pytestmark = pytest.mark.asyncio
+
+DAY = date(2025, 9, 8)
+
+
+@pytest.fixture
+def region_admin(database_url, school) -> int:  # type: ignore[no-untyped-def]
+    with session_scope(database_url) as session:
+        return _user(session, "region_admin", None)
+
+
+@pytest.fixture
+def algebra_lesson(database_url, school) -> int:  # type: ignore[no-untyped-def]
+    with session_scope(database_url) as session:
+        return lesson(session, school, DAY)
+
+
+async def test_journal_and_diary_matrix(gradebook_api, school, headers, region_admin,
+                                        algebra_lesson) -> None:
+    journal = f"/gradebook/classes/{school.class_id}/journal"
+    algebra = {"subject_id": school.algebra_id, "start": "2025-09-01", "end": "2025-10-26"}
+    history = {**algebra, "subject_id": school.history_id}
+    child, other_child = school.pupils[0], school.pupils[1]
+    # (user, reads 7Б algebra, reads 7Б history, writes 7Б algebra, diary of child,
+    #  diary of other child)
+    matrix = {
+        "teacher of 7Б algebra": (school.teacher, 200, 403, 201, 200, 200),
+        "teacher of 7Б history, 7А algebra": (school.other_teacher, 403, 200, 403, 200, 200),
+        "teacher of another school": (school.other_school_teacher, 403, 403, 403, 403, 403),
+        "deputy head": (school.deputy, 200, 200, 201, 200, 200),
+        "head": (school.head, 200, 200, 201, 200, 200),
+        "guardian of the child": (school.guardian, 403, 403, 403, 200, 403),
+        "the other child himself": (school.pupil_user, 403, 403, 403, 403, 200),
+        "region admin": (region_admin, 200, 200, 403, 200, 200),
+    }
+    for who, (user, read_algebra, read_history, write, diary, other_diary) in matrix.items():
+        auth = headers(user)
+        got = (
+            (await gradebook_api.get(journal, params=algebra, headers=auth)).status_code,
+            (await gradebook_api.get(journal, params=history, headers=auth)).status_code,
+            (await gradebook_api.post(f"/gradebook/lessons/{algebra_lesson}/marks",
+                                      json={"pupil_id": child, "value": "4"},
+                                      headers=auth)).status_code,
+            (await gradebook_api.get(f"/gradebook/diary/{child}", headers=auth)).status_code,
+            (await gradebook_api.get(f"/gradebook/diary/{other_child}",
+                                     headers=auth)).status_code,
+        )
+        assert got == (read_algebra, read_history, write, diary, other_diary), who
+
+    refused = await gradebook_api.get(journal, params=algebra, headers=headers(school.guardian))
+    body = refused.json()
+    assert body["error"] == "forbidden" and body["fields"] == []
+
+
+async def test_guardian_access_ends_when_the_link_is_corrected(gradebook_api, database_url,
+                                                               school, headers) -> None:
+    diary = f"/gradebook/diary/{school.pupils[0]}"
+    assert (await gradebook_api.get(diary, headers=headers(school.guardian))).status_code == 200
+
+    with session_scope(database_url) as session:
+        link = session.scalar(select(GuardianLink).where(
+            GuardianLink.child_person_id == school.pupil_persons[0]))
+        assert link is not None
+        from datetime import UTC, datetime
+
+        link.revoked_at = datetime.now(UTC)
+
+    # The same token: the link is read on every request, not baked into the token.
+    assert (await gradebook_api.get(diary, headers=headers(school.guardian))).status_code == 403
+
+
+async def test_unpublished_marks_stay_out_of_family_views(gradebook_api, school, headers,
+                                                          algebra_lesson, database_url) -> None:
+    with session_scope(database_url) as session:
+        second = lesson(session, school, date(2025, 9, 15))
+    child = school.pupils[0]
+    teacher = headers(school.teacher)
+    assert (await gradebook_api.post(f"/gradebook/lessons/{algebra_lesson}/marks", json={
+        "pupil_id": child, "value": "5"}, headers=teacher)).status_code == 201
+    held_back = await gradebook_api.post(f"/gradebook/lessons/{second}/marks/bulk", json={
+        "marks": [{"pupil_id": child, "value": "2", "kind": "control_work",
+                   "published": False}]}, headers=teacher)
+    assert held_back.status_code == 201
+
+    params = {"subject_id": school.algebra_id, "start": "2025-09-01", "end": "2025-10-26"}
+    grid = (await gradebook_api.get(f"/gradebook/classes/{school.class_id}/journal",
+                                    params=params, headers=teacher)).json()
+    row = next(p for p in grid["pupils"] if p["pupil_id"] == child)
+    assert row["average"] == "5,00"
+    # (5 + 2×2) / 3 = 3: the teacher sees what the held-back control work will do.
+    assert row["teacher_average"] == "3,00"
+    assert [m["published"] for m in row["marks"][str(second)]] == [False]
+
+    diary = (await gradebook_api.get(f"/gradebook/diary/{child}", params={
+        "start": "2025-09-01", "end": "2025-09-30"}, headers=headers(school.guardian))).json()
+    algebra = next(s for s in diary["subjects"] if s["subject_id"] == school.algebra_id)
+    assert (algebra["average"], algebra["marks_count"]) == ("5,00", 1)
+    shown = [m["value"] for lesson_ in diary["lessons"] for m in lesson_["marks"]]
+    assert shown == ["5"]
+
+    published = await gradebook_api.post(f"/gradebook/lessons/{second}/publication",
+                                         json={"published": True}, headers=teacher)
+    assert published.json() == {"changed": 1}
+    diary = (await gradebook_api.get(f"/gradebook/diary/{child}", params={
+        "start": "2025-09-01", "end": "2025-09-30"}, headers=headers(school.guardian))).json()
+    algebra = next(s for s in diary["subjects"] if s["subject_id"] == school.algebra_id)
+    assert algebra["average"] == "3,00"

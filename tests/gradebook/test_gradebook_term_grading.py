@@ -1,0 +1,157 @@
+"""Term grading under the time-skipping server: proposals, reminders, overrides, escalation,
+the deputy head's decisions and the closed term."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+from activities import context
+from activities.gradebook import GRADEBOOK_ACTIVITIES
+from tests.gradebook.school import give_marks
+from tsos.db import gradebook as db
+from tsos.db.session import session_scope
+from tsos.gradebook import term_marks
+from workflows.gradebook import GRADEBOOK_WORKFLOWS
+from workflows.gradebook.ids import grading_workflow_id
+from workflows.gradebook.messages import Decision, GradingInput
+from workflows.gradebook.term_grading import TermGradingWorkflow
+
+pytestmark = pytest.mark.asyncio
+
+Q1 = [date(2025, 9, 8), date(2025, 9, 15), date(2025, 9, 22), date(2025, 10, 6)]
+
+
+def _marks(database_url: str, school) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(database_url) as session:
+        give_marks(session, school, 0, [(Q1[0], 5, "classwork"), (Q1[1], 4, "classwork"),
+                                        (Q1[2], 5, "test_work")])
+        give_marks(session, school, 1, [(Q1[0], 3, "classwork"), (Q1[1], 4, "homework"),
+                                        (Q1[3], 3, "control_work")])
+        give_marks(session, school, 2, [(Q1[0], 4, "classwork"), (Q1[1], 4, "classwork"),
+                                        (Q1[2], 5, "classwork")])
+        # Pupil 3 has one mark only: «н/а» with the reason.
+        give_marks(session, school, 3, [(Q1[0], 5, "classwork")])
+
+
+async def _phase(handle, wanted: str) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        view = await handle.query(TermGradingWorkflow.view)
+        if view.phase == wanted:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the workflow did not reach {wanted}: {view.phase}")
+
+
+def _rows(database_url: str, subject_id: int) -> dict[int, db.PeriodMark]:
+    with session_scope(database_url) as session:
+        return {row.pupil_id: row for row in session.scalars(select(db.PeriodMark).where(
+            db.PeriodMark.subject_id == subject_id))}
+
+
+def _notices(database_url: str) -> list[tuple[int, str]]:
+    with session_scope(database_url) as session:
+        return [(row.recipient_user_id, row.kind) for row in session.scalars(
+            select(db.GradebookNotification).order_by(db.GradebookNotification.id))]
+
+
+async def test_term_grading_runs_through_reminders_overrides_and_locking(
+        time_skipping_env, settings, database_url, school, activity_executor) -> None:
+    _marks(database_url, school)
+    env = time_skipping_env
+    context.configure(settings, database_url)
+    queue = f"gradebook-{uuid.uuid4().hex[:8]}"
+    now = await env.get_current_time()
+    inp = GradingInput(organization_id=school.org_id, organization_code=school.org_code,
+                       school_year_id=school.year_id, term_id=school.quarter_ids[0],
+                       title="1 четверть 2025/2026 учебного года", time_zone="Europe/Simferopol",
+                       teacher_deadline=now + timedelta(days=3))
+    workflow_id = grading_workflow_id(school.org_code, school.year_id, school.quarter_ids[0])
+
+    async with Worker(env.client, task_queue=queue, workflows=GRADEBOOK_WORKFLOWS,
+                      activities=GRADEBOOK_ACTIVITIES, activity_executor=activity_executor):
+        handle = await env.client.start_workflow(TermGradingWorkflow.run, inp, id=workflow_id,
+                                                 task_queue=queue)
+        await _phase(handle, "teachers")
+
+        algebra = _rows(database_url, school.algebra_id)
+        # 25/4.5... (5 + 4 + 5×1,5) / 3,5 = 33/7 ≈ 4,71 → «5»; (3 + 4 + 3×2) / 4 = 3,25 → «3».
+        assert [algebra[p].computed_value for p in school.pupils] == ["5", "3", "4", "н/а"]
+        assert "недостаточно отметок: 1" in algebra[school.pupils[3]].not_assessed_reason
+        assert {kind for _, kind in _notices(database_url)} == {"proposed"}
+        assert {user for user, _ in _notices(database_url)} == {school.teacher,
+                                                               school.other_teacher}
+
+        teacher = dict(user_id=school.teacher, role="teacher")
+        await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[algebra[p].id for p in school.pupils[:3]], action="confirm",
+            **teacher))
+        with pytest.raises(WorkflowUpdateFailedError) as no_reason:
+            await handle.execute_update(TermGradingWorkflow.decide, Decision(
+                period_mark_ids=[algebra[school.pupils[3]].id], action="override",
+                value="3", reason=" ", **teacher))
+        assert "причину" in str(no_reason.value.cause.cause or no_reason.value.cause)
+        result = await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[algebra[school.pupils[3]].id], action="override", value="4",
+            reason="Пропустил по болезни, зачтена устная сдача тем", **teacher))
+        assert result.marks[0].value == "4"
+        # History (four «н/а») is still the other teacher's to decide.
+        assert result.pending.total == 4
+
+        await env.sleep(timedelta(days=1, hours=1))
+        await _until(lambda: ("reminder" in {k for _, k in _notices(database_url)}))
+        reminded = {user for user, kind in _notices(database_url) if kind == "reminder"}
+        assert reminded == {school.other_teacher}
+
+        await env.sleep(timedelta(days=2, hours=1))
+        await _phase(handle, "deputy")
+        history = _rows(database_url, school.history_id)
+        assert all(row.escalated_at is not None for row in history.values())
+        responsible = _responsible(database_url, school.org_id)
+        assert (responsible, "escalated") in _notices(database_url)
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update(TermGradingWorkflow.decide, Decision(
+                period_mark_ids=[history[school.pupils[0]].id], action="confirm",
+                user_id=school.other_teacher, role="teacher"))
+
+        await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[row.id for row in history.values()], action="confirm",
+            user_id=school.deputy, role="deputy_head"))
+        view = await handle.result()
+
+    assert view.phase == "locked"
+    assert school.class_id in view.locked_classes and view.refused_classes == {}
+    with session_scope(database_url) as session:
+        lock = session.scalar(select(db.TermLock).where(
+            db.TermLock.school_class_id == school.class_id))
+        assert lock is not None
+        assert (lock.period_id, lock.closed_by, lock.workflow_id) == (
+            school.quarter_ids[0], responsible, workflow_id)
+        override = session.scalar(select(db.GradebookAuditEvent).where(
+            db.GradebookAuditEvent.action == "override"))
+        assert override is not None
+        assert override.actor_user_id == school.teacher
+        assert override.reason.startswith("Пропустил")
+        assert override.old_value["computed"]["value"] == "н/а"
+        kept = session.get(db.PeriodMark, algebra[school.pupils[3]].id)
+        # The computed «н/а» is kept beside the teacher's mark.
+        assert (kept.computed_value, kept.override_value) == ("н/а", "4")
+
+
+def _responsible(database_url: str, organization_id: int) -> int:
+    with session_scope(database_url) as session:
+        return term_marks.responsible_user(session, organization_id)
+
+
+async def _until(condition, attempts: int = 200) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(attempts):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached")

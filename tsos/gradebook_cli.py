@@ -1,0 +1,146 @@
+"""`tsos gradebook …`: schedules of term grading, grading by hand, history import, demo data.
+
+The lead adds this Typer app to `tsos` as the `gradebook` group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tsos.settings import get_settings
+
+app = typer.Typer(help="Электронный журнал: выставление отметок за периоды, история, демо.",
+                  no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@app.command()
+def schedules(
+    school: Annotated[str | None, typer.Option("--school", help="Код школы; без него — все")]
+    = None,
+) -> None:
+    """Создать или обновить расписания выставления отметок на концах периодов."""
+    from sqlalchemy import select
+
+    from tsos.db.models import Organization, SchoolYear
+    from tsos.db.session import session_scope
+    from tsos.gradebook.schedules import ensure_term_schedules, grading_plans
+    from tsos.services import connect_temporal_with_retry, database_url
+    from workflows import task_queues
+
+    settings = get_settings()
+    with session_scope(database_url(settings)) as session:
+        query = select(SchoolYear.id).join(Organization,
+                                           Organization.id == SchoolYear.organization_id)
+        if school:
+            query = query.where(Organization.code == school)
+        plans = [plan for year_id in session.scalars(query)
+                 for plan in grading_plans(session, year_id, settings.region_time_zone)]
+
+    async def ensure() -> list[str]:
+        client = await connect_temporal_with_retry(settings)
+        return await ensure_term_schedules(client, plans, task_queue=task_queues.MAIN)
+
+    ensured = asyncio.run(ensure())
+    console.print(f"Расписаний выставления отметок: {len(ensured)} (периодов всего {len(plans)}).")
+
+
+@app.command()
+def grade(
+    school: Annotated[str, typer.Option("--school", help="Код школы")],
+    term_id: Annotated[int | None, typer.Option("--term", help="Идентификатор периода")]
+    = None,
+    school_year_id: Annotated[int | None, typer.Option("--year", help="Учебный год "
+                                                       "(годовые отметки)")] = None,
+    days: Annotated[int, typer.Option(help="Сколько дней у учителей на подтверждение")] = 3,
+) -> None:
+    """Начать выставление отметок за период сейчас, не дожидаясь расписания."""
+    from sqlalchemy import select
+
+    from tsos.db import gradebook as db
+    from tsos.db.models import Organization, SchoolYear
+    from tsos.db.session import session_scope
+    from tsos.gradebook.schedules import grading_plans, start_grading
+    from tsos.services import connect_temporal_with_retry, database_url
+    from workflows import task_queues
+
+    if (term_id is None) == (school_year_id is None):
+        raise typer.BadParameter("Укажите либо --term, либо --year.")
+    settings = get_settings()
+    with session_scope(database_url(settings)) as session:
+        year_id = school_year_id or session.scalar(
+            select(db.Term.school_year_id).where(db.Term.id == term_id))
+        owner = session.scalar(select(Organization.code).join(
+            SchoolYear, SchoolYear.organization_id == Organization.id).where(
+                SchoolYear.id == year_id))
+        if year_id is None or owner != school:
+            raise typer.BadParameter("Период не найден в этой школе.")
+        plans = grading_plans(session, year_id, settings.region_time_zone)
+    plan = next(p for p in plans if p.input.term_id == term_id)
+
+    async def start() -> str:
+        client = await connect_temporal_with_retry(settings)
+        handle = await start_grading(client, plan, task_queue=task_queues.MAIN,
+                                     teacher_deadline=datetime.now(UTC) + timedelta(days=days))
+        return handle.id
+
+    console.print(f"Запущено: {asyncio.run(start())}")
+
+
+@app.command("import-history")
+def import_history(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="XLSX или CSV с отметками прошлых лет")],
+    school: Annotated[str, typer.Option("--school", help="Код школы")],
+    login: Annotated[str, typer.Option(help="Логин сотрудника, от имени которого импорт")],
+) -> None:
+    """Загрузить отметки прошлых лет как закрытую историю."""
+    from sqlalchemy import select
+
+    from domain.gradebook.audit import Actor
+    from tsos.contingent import read_rows
+    from tsos.db.models import User
+    from tsos.db.session import session_scope
+    from tsos.gradebook.history import import_history as run_import
+    from tsos.gradebook.history import organization_by_code
+    from tsos.services import database_url
+
+    settings = get_settings()
+    with session_scope(database_url(settings)) as session:
+        org = organization_by_code(session, school)
+        user = session.scalar(select(User).where(User.login == login))
+        if user is None or user.organization_id != org.id:
+            raise typer.BadParameter("Сотрудник не найден в этой школе.")
+        report = run_import(session, org.id, read_rows(path), actor=Actor(user.id,
+                                                                          str(user.role)),
+                            at=datetime.now(settings.zone))
+    for problem in report.problems:
+        console.print(f"[red]{problem}[/red]")
+    if report.problems:
+        console.print("Файл не загружен: исправьте строки и повторите.")
+        raise typer.Exit(1)
+    console.print(f"Загружено отметок: {report.marks}; закрыто классов: "
+                  f"{report.classes_locked}.")
+
+
+@app.command()
+def demo(
+    full: Annotated[bool, typer.Option("--full", help="Весь регион (~56 000 учеников)")]
+    = False,
+    year: Annotated[int, typer.Option(help="Год начала учебного года")] = 2025,
+) -> None:
+    """Демо-данные журнала: небольшой срез по умолчанию, весь регион с --full."""
+    from tsos.gradebook.demo import DemoSize, load_gradebook_demo
+    from tsos.services import database_url
+
+    settings = get_settings()
+    size = DemoSize.full() if full else DemoSize.small()
+    with console.status("Демо-данные журнала…"):
+        counts = load_gradebook_demo(database_url(settings), settings, size, year_start=year)
+    console.print("Демо-данные журнала: " + ", ".join(f"{k} — {v}" for k, v in counts.items()))
