@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from activities.certificates import CERTIFICATE_ACTIVITIES
 from activities.enrollment import seats, transitions
+from activities.gradebook import GRADEBOOK_ACTIVITIES
 from activities.health import check_database
 from workflows import task_queues
 
@@ -17,6 +19,7 @@ ENROLLMENT = [
 ]
 
 ACTIVITIES: dict[str, list[Callable[..., Any]]] = {
-    task_queues.MAIN: [check_database, *ENROLLMENT],
+    task_queues.MAIN: [check_database, *ENROLLMENT, *GRADEBOOK_ACTIVITIES,
+                       *CERTIFICATE_ACTIVITIES],
     task_queues.SMEV: [],
 }

@@ -9,6 +9,8 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.routes import auth, enrollment, health, organizations
+from api.routes.certificates import ROUTERS as CERTIFICATE_ROUTERS
+from api.routes.gradebook import ROUTERS as GRADEBOOK_ROUTERS
 from tsos.settings import Settings
 from tsos.temporal_client import connect
 
@@ -54,6 +56,7 @@ def create_app(
     app.state.queue = lambda name: renames.get(name, name)
 
     install_error_handlers(app)
-    for router in (health.router, auth.router, organizations.router, enrollment.router):
+    for router in (health.router, auth.router, organizations.router, enrollment.router,
+                   *GRADEBOOK_ROUTERS, *CERTIFICATE_ROUTERS):
         app.include_router(router)
     return app

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from gateways.smev.local_node.cli import app as smev_node_app
+from tsos.gradebook_cli import app as gradebook_app
 from tsos.logs import configure_logging
 from tsos.settings import get_settings
 
@@ -20,6 +21,7 @@ app = typer.Typer(help="ЦОС — цифровая образовательна
 pupils_app = typer.Typer(help="Контингент обучающихся.", no_args_is_help=True)
 app.add_typer(pupils_app, name="pupils")
 app.add_typer(smev_node_app, name="smev-node")
+app.add_typer(gradebook_app, name="gradebook")
 
 console = Console(stderr=True)
 log = logging.getLogger("tsos")

@@ -1,6 +1,6 @@
 """`tsos gradebook …`: schedules of term grading, grading by hand, history import, demo data.
 
-The lead adds this Typer app to `tsos` as the `gradebook` group.
+`tsos` carries this Typer app as its `gradebook` group.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tsos.settings import get_settings
+from tsos.settings import Settings, get_settings
 
 app = typer.Typer(help="Электронный журнал: выставление отметок за периоды, история, демо.",
                   no_args_is_help=True)
@@ -26,6 +26,12 @@ def schedules(
     = None,
 ) -> None:
     """Создать или обновить расписания выставления отметок на концах периодов."""
+    ensured, planned = ensure_schedules(get_settings(), school)
+    console.print(f"Расписаний выставления отметок: {ensured} (периодов всего {planned}).")
+
+
+def ensure_schedules(settings: Settings, school: str | None = None) -> tuple[int, int]:
+    """The grading schedules of every school year (of one school): (ensured, planned)."""
     from sqlalchemy import select
 
     from tsos.db.models import Organization, SchoolYear
@@ -34,7 +40,6 @@ def schedules(
     from tsos.services import connect_temporal_with_retry, database_url
     from workflows import task_queues
 
-    settings = get_settings()
     with session_scope(database_url(settings)) as session:
         query = select(SchoolYear.id).join(Organization,
                                            Organization.id == SchoolYear.organization_id)
@@ -47,8 +52,7 @@ def schedules(
         client = await connect_temporal_with_retry(settings)
         return await ensure_term_schedules(client, plans, task_queue=task_queues.MAIN)
 
-    ensured = asyncio.run(ensure())
-    console.print(f"Расписаний выставления отметок: {len(ensured)} (периодов всего {len(plans)}).")
+    return len(asyncio.run(ensure())), len(plans)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Activities of the certificates; the lead registers CERTIFICATE_ACTIVITIES on the main queue.
+"""Activities of the certificates, run on the main queue.
 
 The modules beside them are the certificate services the activities and the API share:
 they write through `tsos.db.certificates` and lock marks through the gradebook's tables.

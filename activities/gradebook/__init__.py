@@ -1,4 +1,4 @@
-"""Activities of the gradebook; the lead registers GRADEBOOK_ACTIVITIES on the main queue."""
+"""Activities of the gradebook, run on the main queue."""
 
 from collections.abc import Callable
 from typing import Any

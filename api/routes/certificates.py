@@ -1,4 +1,4 @@
-"""The certificates' API: the lead includes every router of ROUTERS in the application."""
+"""The certificates' API: the application includes every router of ROUTERS."""
 
 from fastapi import APIRouter
 

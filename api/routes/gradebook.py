@@ -1,4 +1,4 @@
-"""The gradebook's API: the lead includes every router of ROUTERS in the application."""
+"""The gradebook's API: the application includes every router of ROUTERS."""
 
 from fastapi import APIRouter
 

@@ -1,4 +1,4 @@
-"""Input of the ФРДО export: one row per issued document (the lead maps domain objects here)."""
+"""Input of the ФРДО export: one row per issued document, mapped by the certificates service."""
 
 from dataclasses import dataclass
 from datetime import date

@@ -64,7 +64,7 @@ _HEADER_HEIGHT = 111
 
 @dataclass(frozen=True)
 class FrdoExportResult:
-    """What went into the file; the lead records `exported_document_ids` as exported."""
+    """What went into the file; the caller records `exported_document_ids` as exported."""
 
     exported_document_ids: tuple[str, ...]
     skipped_document_ids: tuple[str, ...]

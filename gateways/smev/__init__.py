@@ -1,6 +1,6 @@
 """SMEV 3 (message exchange 1.3) gateway of a provider: client, envelopes, safe reading.
 
-The lead-facing API:
+What the rest of ЦОС uses:
     SmevClient(endpoint_url, signer=..., schema_dir=...)  gateways.smev.client
     IncomingRequest, UnreadableMessage, MessageProblem    gateways.smev.parsing
     RejectionCode                                         gateways.smev.envelopes

@@ -30,7 +30,6 @@ async def api(settings, database_url, temporal_env, queue_names,  # type: ignore
     from activities import context
     from activities.certificates import CERTIFICATE_ACTIVITIES
     from api.app import create_app
-    from api.routes.certificates import ROUTERS
     from workflows.certificates import CERTIFICATE_WORKFLOWS
 
     template = shared_path("reference", "frdo", "frdo_general_education_template_2022-06-18.xlsx")
@@ -38,8 +37,6 @@ async def api(settings, database_url, temporal_env, queue_names,  # type: ignore
     context.configure(worker_settings, database_url)
     app = create_app(settings, database_url, temporal_client=temporal_env.client,
                      queue_names=queue_names)
-    for router in ROUTERS:
-        app.include_router(router)
     async with Worker(temporal_env.client, task_queue=queue_names[task_queues.MAIN],
                       workflows=CERTIFICATE_WORKFLOWS, activities=CERTIFICATE_ACTIVITIES,
                       activity_executor=activity_executor):

@@ -113,15 +113,12 @@ def test_formed_certificate_locks_its_marks_on_every_write_path(
 async def test_gradebook_api_refuses_a_locked_mark_with_409(
         database_url, school, settings, temporal_env, headers_for) -> None:
     from api.app import create_app
-    from api.routes.gradebook import ROUTERS
 
     pupil = school.pupils[1]
     _, mark_id = _lesson_with_mark(database_url, school, pupil)
     _form_class(database_url, school)
 
     app = create_app(settings, database_url, temporal_client=temporal_env.client)
-    for router in ROUTERS:
-        app.include_router(router)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://tsos.test") as client:
         answer = await client.patch(f"/gradebook/marks/{mark_id}",

@@ -33,19 +33,6 @@ def headers(settings, database_url):  # type: ignore[no-untyped-def]
 
 
 @pytest_asyncio.fixture
-async def gradebook_api(settings, database_url, temporal_env, queue_names):  # type: ignore[no-untyped-def]
-    """The API with the gradebook's routers, as the lead will wire them."""
-    import httpx
-
-    from api.app import create_app
-    from api.routes.gradebook import ROUTERS
-
-    def install(app):  # type: ignore[no-untyped-def]
-        for router in ROUTERS:
-            app.include_router(router)
-
-    app = create_app(settings, database_url, temporal_client=temporal_env.client,
-                     queue_names=queue_names, extra_routers=[install])
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://tsos.test") as client:
-        yield client
+async def gradebook_api(api_client):  # type: ignore[no-untyped-def]
+    """The whole API, on this test's database and task queues."""
+    return api_client

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
@@ -21,8 +22,24 @@ def load_demo(settings: Settings, console: Console, *, stream: bool = False) -> 
     with console.status("Демо-данные: организации и сотрудники…"), session_scope(url) as session:
         orgs, users = load_demo_organizations(session, settings.region_oktmo)
     console.print(f"Демо-данные: организаций добавлено {orgs}, сотрудников {users}.")
+    load_journal(settings, url, console)
     if stream:
         run_stream(settings, url, console)
+
+
+def load_journal(settings: Settings, url: str, console: Console) -> None:
+    """A small slice of the current school year's journal, held lessons up to today."""
+    from tsos.clock import SystemClock
+    from tsos.gradebook.demo import DemoSize, current_year_start, load_gradebook_demo
+    from tsos.gradebook_cli import ensure_schedules
+
+    today = SystemClock().now().astimezone(ZoneInfo(settings.region_time_zone)).date()
+    with console.status("Демо-данные журнала…"):
+        counts = load_gradebook_demo(url, settings, DemoSize.small(),
+                                     year_start=current_year_start(today), until=today)
+    console.print("Демо-данные журнала: " + ", ".join(f"{k} — {v}" for k, v in counts.items()))
+    ensured, _ = ensure_schedules(settings)
+    console.print(f"Расписаний выставления отметок за периоды: {ensured}.")
 
 
 def run_stream(settings: Settings, url: str, console: Console) -> None:

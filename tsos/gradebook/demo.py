@@ -102,9 +102,17 @@ def school_year_terms(start: int) -> tuple[list[TermDates], list[TermDates]]:
     return quarters, halves
 
 
+def current_year_start(today: date) -> int:
+    """The school year a date belongs to begins on 1 September."""
+    return today.year if today.month >= 9 else today.year - 1
+
+
 def load_gradebook_demo(database_url: str, settings: Settings, size: DemoSize, *,
-                        year_start: int = 2025) -> dict[str, int]:
-    """Load the demo journal into schools that have none for that year; returns counts."""
+                        year_start: int = 2025, until: date | None = None) -> dict[str, int]:
+    """Load the demo journal into schools that have none for that year; returns counts.
+
+    Lessons after `until` (today, in a live demo) are planned: no marks, no absences yet.
+    """
     counts = Counts()
     with session_scope(database_url) as session:
         schools = list(session.scalars(select(Organization).where(
@@ -122,6 +130,7 @@ def load_gradebook_demo(database_url: str, settings: Settings, size: DemoSize, *
                 continue
             plan = _school_plan(session, org, settings, size, subjects, year_start,
                                 random.Random(f"{org.code}:{year_start}"))
+            plan.until = until
         _bulk_school(database_url, plan, size, counts)
         counts.schools += 1
         log.info("gradebook demo: school %s of %s loaded", index + 1, len(schools))
@@ -147,6 +156,7 @@ class _SchoolPlan:
     classes: list[_ClassPlan] = field(default_factory=list)
     author_user_ids: dict[int, int] = field(default_factory=dict)  # teacher id → user id
     rng: random.Random = field(default_factory=random.Random)
+    until: date | None = None
 
 
 def _school_plan(session: Session, org: Organization, settings: Settings, size: DemoSize,
@@ -216,7 +226,8 @@ def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize, counts: C
                 girl = rng.random() < 0.5
                 surname = rng.choice(SURNAMES)[1 if girl else 0]
                 name = rng.choice(GIRLS if girl else BOYS)
-                born = date(2025 - 6 - class_plan.grade, rng.randint(1, 12), rng.randint(1, 28))
+                born = date(plan.terms[0].start.year - 6 - class_plan.grade,
+                            rng.randint(1, 12), rng.randint(1, 28))
                 persons.append((child, surname, name, born, full_name_key(surname, name, None)))
                 mother, mother_name = rng.choice(SURNAMES)[1], rng.choice(GIRLS)
                 persons.append((parent, mother, mother_name, None,
@@ -239,7 +250,7 @@ def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize, counts: C
 
             for class_plan in plan.classes:
                 terms = plan.halves if class_plan.grade >= 10 else plan.terms
-                lessons = list(_lessons(class_plan, terms, rng))
+                lessons = list(_lessons(class_plan, terms, rng, plan.until))
                 lesson_ids = _reserve(conn, "lessons", len(lessons))
                 _copy(cur, "lessons (id, school_class_id, subject_id, teacher_id, "
                            "lesson_date, time_zone, number, starts_at, ends_at, topic, "
@@ -265,8 +276,8 @@ def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize, counts: C
     counts.teachers += len(plan.author_user_ids)
 
 
-def _lessons(class_plan: _ClassPlan, terms: Sequence[TermDates],
-             rng: random.Random) -> Iterable[tuple[int, int, date, int, int, str]]:
+def _lessons(class_plan: _ClassPlan, terms: Sequence[TermDates], rng: random.Random,
+             until: date | None) -> Iterable[tuple[int, int, date, int, int, str]]:
     """A weekly timetable repeated over the terms: (subject, teacher, day, number, n, status)."""
     slots = [(subject, teacher) for subject, hours, teacher in class_plan.subjects
              for _ in range(hours)]
@@ -284,6 +295,8 @@ def _lessons(class_plan: _ClassPlan, terms: Sequence[TermDates],
                         subject, teacher = slots[position]
                         serials[subject] = serials.get(subject, 0) + 1
                         status = "cancelled" if rng.random() < 0.01 else "held"
+                        if until is not None and day > until:
+                            status = "planned"
                         yield subject, teacher, day, number, serials[subject], status
             day += timedelta(days=1)
 

@@ -1,4 +1,4 @@
-"""Workflows of the certificates; the lead registers CERTIFICATE_WORKFLOWS on the main queue."""
+"""Workflows of the certificates, run on the main queue."""
 
 from workflows.certificates.wizard import CertificateWizardWorkflow
 

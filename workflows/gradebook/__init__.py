@@ -1,4 +1,4 @@
-"""Workflows of the gradebook; the lead registers GRADEBOOK_WORKFLOWS on the main queue."""
+"""Workflows of the gradebook, run on the main queue."""
 
 from workflows.gradebook.term_grading import TermGradingWorkflow
 
