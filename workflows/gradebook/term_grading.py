@@ -43,8 +43,11 @@ OPEN_PHASES = ("teachers", "deputy")
 
 @workflow.defn(name="GradebookTermGrading")
 class TermGradingWorkflow:
-    def __init__(self) -> None:
-        self.input: GradingInput | None = None
+    # The input is taken in __init__, so a signal or update that comes with the first task
+    # (handled before `run` starts) already sees it.
+    @workflow.init
+    def __init__(self, inp: GradingInput) -> None:
+        self.input: GradingInput | None = inp
         self.phase = "starting"
         self.pending = Pending()
         self.proposals = 0
@@ -56,7 +59,6 @@ class TermGradingWorkflow:
 
     @workflow.run
     async def run(self, inp: GradingInput) -> GradingView:
-        self.input = inp
         self.reminders = inp.resume_round
         phase = inp.resume_phase
 
