@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tsos.db import gradebook as db
+from tsos.db.models import Organization
 from tsos.db.session import session_scope
 from tsos.gradebook import structure, views
 from tsos.gradebook.demo import DemoSize, load_gradebook_demo
@@ -34,3 +35,33 @@ def test_demo_slice_is_a_usable_journal(database_url, settings, demo_region) -> 
         # Lessons sit on school days inside the terms, in the school's zone.
         term = structure.term_for(session, seventh, journal.lessons[0].date)
         assert term is not None and all(x.date.weekday() < 5 for x in journal.lessons)
+
+
+async def test_demo_tokens_open_a_journal_and_a_diary(database_url, settings, demo_region,
+                                                      api_client, token_for) -> None:
+    size = DemoSize(schools=1, classes_per_grade=1, pupils_per_class=5,
+                    teachers_per_school=13, grades=(5,))
+    load_gradebook_demo(database_url, settings, size, year_start=2025, until=date(2025, 10, 1))
+    with session_scope(database_url) as session:
+        code = session.scalar(select(Organization.code).join(
+            db.SchoolClass, db.SchoolClass.organization_id == Organization.id))
+        planned_marks = session.scalar(select(func.count()).select_from(db.Mark).join(
+            db.Lesson, db.Lesson.id == db.Mark.lesson_id).where(db.Lesson.status == "planned"))
+        assert planned_marks == 0
+        assert session.scalar(select(func.count()).select_from(db.Lesson).where(
+            db.Lesson.status == "planned", db.Lesson.lesson_date <= date(2025, 10, 1))) == 0
+
+    loads = (await api_client.get("/gradebook/my/loads",
+                                  headers=token_for("teacher", code))).json()
+    assert loads and all(load["class_name"] == "5А" for load in loads)
+
+    me = (await api_client.get("/auth/me", headers=token_for("guardian", code))).json()
+    assert len(me["pupils"]) == 1
+    pupil_id = me["pupils"][0]["pupil_id"]
+    diary = await api_client.get(f"/gradebook/diary/{pupil_id}",
+                                 params={"start": "2025-09-01", "end": "2025-09-30"},
+                                 headers=token_for("guardian", code))
+    assert diary.status_code == 200, diary.text
+    assert any(day["marks"] for day in diary.json()["lessons"]), "no marks in the diary"
+    own = (await api_client.get("/auth/me", headers=token_for("pupil", code))).json()
+    assert [p["pupil_id"] for p in own["pupils"]] == [pupil_id]

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from domain.people.names import full_name_key
 from tsos.db.models import Organization, OrganizationKind, Role, SchoolYear, User
 from tsos.db.session import session_scope
+from tsos.demo.users import ROLE_TITLES_RU
 from tsos.gradebook import structure
 from tsos.gradebook.structure import TermDates
 from tsos.settings import Settings
@@ -131,7 +132,9 @@ def load_gradebook_demo(database_url: str, settings: Settings, size: DemoSize, *
             plan = _school_plan(session, org, settings, size, subjects, year_start,
                                 random.Random(f"{org.code}:{year_start}"))
             plan.until = until
-        _bulk_school(database_url, plan, size, counts)
+        family = _bulk_school(database_url, plan, size, counts)
+        if family is not None:
+            _demo_family_accounts(database_url, org.id, org.code, *family)
         counts.schools += 1
         log.info("gradebook demo: school %s of %s loaded", index + 1, len(schools))
     _analyze(database_url)
@@ -174,7 +177,15 @@ def _school_plan(session: Session, org: Organization, settings: Settings, size: 
 
     teachers = []
     for number in range(1, size.teachers_per_school + 1):
-        user = User(login=f"demo.gb.{org.code.lower()}.t{number}",
+        # The first is the school's `tsos token --role teacher` user, so a demo token has
+        # classes to open.
+        login = (f"demo.teacher.{org.code.lower()}" if number == 1
+                 else f"demo.gb.{org.code.lower()}.t{number}")
+        existing = session.scalar(select(User).where(User.login == login))
+        if existing is not None:
+            teachers.append(existing)
+            continue
+        user = User(login=login,
                     display_name=f"Учитель {number} ({org.code})", role=Role.teacher,
                     organization_id=org.id, is_demo=True, is_active=True)
         session.add(user)
@@ -208,8 +219,30 @@ def _school_plan(session: Session, org: Organization, settings: Settings, size: 
     return plan
 
 
-def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize, counts: Counts) -> None:
-    """People, rosters, lessons, marks and absences of one school, by COPY in one transaction."""
+def _demo_family_accounts(database_url: str, organization_id: int, code: str,
+                          child_person_id: int, parent_person_id: int) -> None:
+    """The school's `tsos token --role pupil|guardian` users become a pupil and their mother,
+    so the diary has someone to show."""
+    with session_scope(database_url) as session:
+        for role, person_id in ((Role.pupil, child_person_id),
+                                (Role.guardian, parent_person_id)):
+            login = f"demo.{role.value}.{code.lower()}"
+            user = session.scalar(select(User).where(User.login == login))
+            if user is None:
+                user = User(login=login, display_name=f"{ROLE_TITLES_RU[role.value]} ({code})",
+                            role=role, organization_id=organization_id, is_demo=True,
+                            is_active=True)
+                session.add(user)
+            user.person_id = person_id
+
+
+def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize,
+                 counts: Counts) -> tuple[int, int] | None:
+    """People, rosters, lessons, marks and absences of one school, by COPY in one transaction.
+
+    Returns the (child, parent) persons of a pupil of a graded class, for the demo accounts.
+    """
+    family: tuple[int, int] | None = None
     rng = plan.rng
     with psycopg.connect(database_url) as conn:
         pupils_by_class: dict[int, list[int]] = {}
@@ -237,6 +270,8 @@ def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize, counts: C
                                f"{plan.terms[0].start.year + 1}", date(2018, 9, 1)))
                 memberships.append((class_plan.id, pupil_id, plan.terms[0].start))
                 links.append((parent, child, "mother"))
+                if family is None and class_plan.grade >= 5:
+                    family = (child, parent)
                 ids.append(pupil_id)
                 position += 1
             pupils_by_class[class_plan.id] = ids
@@ -274,6 +309,7 @@ def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize, counts: C
         conn.commit()
     counts.pupils += total
     counts.teachers += len(plan.author_user_ids)
+    return family
 
 
 def _lessons(class_plan: _ClassPlan, terms: Sequence[TermDates], rng: random.Random,
