@@ -20,15 +20,36 @@ from tsos.settings import Settings
 log = logging.getLogger(__name__)
 
 
+# A part that dies is started again, up to this many times in a row within the window:
+# the work it was doing is durable (Temporal, the inbox and outbox), so a restart loses
+# nothing, and the rest of the system need not stop for it.
+RESTARTS = 5
+RESTART_WINDOW = 300.0
+
+
 @dataclass
 class Children:
     processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    deaths: dict[str, list[float]] = field(default_factory=dict)
 
     def start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         process = subprocess.Popen([sys.executable, "-m", "tsos", *args])
         self.processes.append((name, process))
+        self.commands[name] = args
         log.info("started %s", name, extra={"pid": process.pid})
         return process
+
+    def restart(self, name: str) -> bool:
+        """Start a dead part again, unless it keeps dying; False when it should not be."""
+        now = time.monotonic()
+        recent = [t for t in self.deaths.get(name, []) if now - t < RESTART_WINDOW] + [now]
+        self.deaths[name] = recent
+        if name not in self.commands or len(recent) > RESTARTS:
+            return False
+        self.processes = [(n, p) for n, p in self.processes if n != name]
+        self.start(name, self.commands[name])
+        return True
 
     def adopt(self, name: str, process: subprocess.Popen[bytes]) -> None:
         self.processes.append((name, process))
@@ -115,8 +136,12 @@ def run_everything(settings: Settings, *, with_demo: bool) -> int:
 
         while not stopping:
             dead = children.first_dead()
-            if dead and dead != "demo":
-                log.error("%s exited; stopping everything", dead)
+            if dead == "demo":
+                children.processes = [(n, p) for n, p in children.processes if n != "demo"]
+            elif dead and children.restart(dead):
+                log.error("%s exited; started it again", dead)
+            elif dead:
+                log.error("%s exited and cannot be kept running; stopping everything", dead)
                 return 1
             time.sleep(0.5)
         return 0

@@ -33,6 +33,7 @@ from gateways.epgu.schema_errors import SchemaErrorTranslator
 from gateways.epgu.schema_model import SchemaModel, read_schema_model
 from gateways.epgu.statuses import StatusRow, StatusTable
 from gateways.epgu.xml import child_elements, local_name, locked_down_parser
+from gateways.schema_compiling import compile_schema
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class ConcentratorContract:
     def schema(self) -> etree.XMLSchema:
         schema: etree.XMLSchema | None = getattr(self._local, "schema", None)
         if schema is None:
-            schema = etree.XMLSchema(self._xsd_document())
+            schema = compile_schema(lambda: etree.XMLSchema(self._xsd_document()))
             self._local.schema = schema
         return schema
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from gateways.schema_compiling import compile_schema
 from gateways.smev import namespaces as ns
 from gateways.smev.parsing import safe_parser
 
@@ -53,7 +54,7 @@ class MessageSchema:
                 schemaLocation=(schema_dir / name).as_uri(),
             )
         self.directory = schema_dir
-        self._schema = etree.XMLSchema(driver)
+        self._schema = compile_schema(lambda: etree.XMLSchema(driver))
         # The error log lives on the schema object: one validation at a time.
         self._lock = threading.Lock()
 

@@ -14,7 +14,11 @@ from sqlalchemy import select
 
 from activities.enrollment.facts import facts_of
 from activities.enrollment.intake import process_message
-from tsos.db.enrollment import FirstGradeApplication, SmevInboxMessage, SmevOutboxMessage
+from tsos.db.enrollment import (
+    FirstGradeApplication,
+    SmevInboxMessage,
+    SmevOutboxMessage,
+)
 from tsos.db.session import session_scope
 from workflows import task_queues
 from workflows.enrollment.application import FirstGradeApplicationWorkflow
