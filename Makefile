@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := fonts-liberation fontconfig libengine-gost-openssl
 
 .PHONY: run test install system-packages lint bench bench-enrollment bench-signing \
-        bench-certificates clean-data
+        bench-certificates bench-gradebook bench-region clean-data
 
 run: install
 	$(BIN)/tsos up --demo
@@ -40,7 +40,7 @@ system-packages:
 lint: install
 	$(BIN)/ruff check .
 
-bench: bench-enrollment bench-signing bench-certificates
+bench: bench-enrollment bench-signing bench-certificates bench-gradebook
 
 bench-enrollment: install
 	$(BIN)/python bench/bench_enrollment.py
@@ -51,6 +51,17 @@ bench-signing: install
 bench-certificates: install
 	$(BIN)/python bench/bench_certificate_pdf.py
 	$(BIN)/python bench/bench_frdo_export.py
+
+# The gradebook on a slice of the region (10 schools, ~10,000 pupils), built once and kept
+# under .data/bench-gradebook.
+bench-gradebook: install
+	$(BIN)/python bench/bench_gradebook_journal.py --size medium
+	$(BIN)/python bench/bench_gradebook_term_grading.py --size medium
+
+# The same on the whole region (~56,000 pupils, tens of millions of rows): a long run.
+bench-region: install
+	$(BIN)/python bench/bench_gradebook_journal.py --size full
+	$(BIN)/python bench/bench_gradebook_term_grading.py --size full
 
 clean-data:
 	rm -rf .data

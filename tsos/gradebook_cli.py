@@ -8,12 +8,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from tsos.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from tsos.gradebook.schedules import GradingPlan
 
 app = typer.Typer(help="Электронный журнал: выставление отметок за периоды, история, демо.",
                   no_args_is_help=True)
@@ -30,29 +33,76 @@ def schedules(
     console.print(f"Расписаний выставления отметок: {ensured} (периодов всего {planned}).")
 
 
-def ensure_schedules(settings: Settings, school: str | None = None) -> tuple[int, int]:
-    """The grading schedules of every school year (of one school): (ensured, planned)."""
+def _plans(settings: Settings, school: str | None) -> list[GradingPlan]:
     from sqlalchemy import select
 
     from tsos.db.models import Organization, SchoolYear
     from tsos.db.session import session_scope
-    from tsos.gradebook.schedules import ensure_term_schedules, grading_plans
-    from tsos.services import connect_temporal_with_retry, database_url
-    from workflows import task_queues
+    from tsos.gradebook.schedules import grading_plans
+    from tsos.services import database_url
 
     with session_scope(database_url(settings)) as session:
         query = select(SchoolYear.id).join(Organization,
                                            Organization.id == SchoolYear.organization_id)
         if school:
             query = query.where(Organization.code == school)
-        plans = [plan for year_id in session.scalars(query)
-                 for plan in grading_plans(session, year_id, settings.region_time_zone)]
+        return [plan for year_id in session.scalars(query)
+                for plan in grading_plans(session, year_id, settings.region_time_zone)]
+
+
+def ensure_schedules(settings: Settings, school: str | None = None) -> tuple[int, int]:
+    """The grading schedules of every school year (of one school): (ensured, planned)."""
+    from tsos.gradebook.schedules import ensure_term_schedules
+    from tsos.services import connect_temporal_with_retry
+    from workflows import task_queues
+
+    plans = _plans(settings, school)
 
     async def ensure() -> list[str]:
         client = await connect_temporal_with_retry(settings)
         return await ensure_term_schedules(client, plans, task_queue=task_queues.MAIN)
 
     return len(asyncio.run(ensure())), len(plans)
+
+
+def grade_latest_past_term(settings: Settings, *, teacher_days: int = 3) -> int:
+    """For each school year, start grading its latest term already over, unless it has run
+    (the demo's term grading in progress); returns how many were started."""
+    from temporalio.exceptions import WorkflowAlreadyStartedError
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from tsos.gradebook.schedules import start_grading
+    from tsos.services import connect_temporal_with_retry
+    from workflows import task_queues
+
+    now = datetime.now(UTC)
+    latest: dict[int, GradingPlan] = {}
+    for plan in _plans(settings, None):
+        year = plan.input.school_year_id
+        if plan.input.term_id is not None and plan.fire_at <= now and (
+                year not in latest or plan.fire_at > latest[year].fire_at):
+            latest[year] = plan
+
+    async def start() -> int:
+        client = await connect_temporal_with_retry(settings)
+        started = 0
+        for plan in latest.values():
+            try:
+                # A run that has finished (the term locked) is not started again.
+                await client.get_workflow_handle(plan.workflow_id).describe()
+                continue
+            except RPCError as error:
+                if error.status != RPCStatusCode.NOT_FOUND:
+                    raise
+            try:
+                await start_grading(client, plan, task_queue=task_queues.MAIN,
+                                    teacher_deadline=now + timedelta(days=teacher_days))
+                started += 1
+            except WorkflowAlreadyStartedError:
+                pass
+        return started
+
+    return asyncio.run(start())
 
 
 @app.command()

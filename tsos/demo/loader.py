@@ -31,7 +31,7 @@ def load_journal(settings: Settings, url: str, console: Console) -> None:
     """A small slice of the current school year's journal, held lessons up to today."""
     from tsos.clock import SystemClock
     from tsos.gradebook.demo import DemoSize, current_year_start, load_gradebook_demo
-    from tsos.gradebook_cli import ensure_schedules
+    from tsos.gradebook_cli import ensure_schedules, grade_latest_past_term
 
     today = SystemClock().now().astimezone(ZoneInfo(settings.region_time_zone)).date()
     with console.status("Демо-данные журнала…"):
@@ -39,7 +39,9 @@ def load_journal(settings: Settings, url: str, console: Console) -> None:
                                      year_start=current_year_start(today), until=today)
     console.print("Демо-данные журнала: " + ", ".join(f"{k} — {v}" for k, v in counts.items()))
     ensured, _ = ensure_schedules(settings)
-    console.print(f"Расписаний выставления отметок за периоды: {ensured}.")
+    started = grade_latest_past_term(settings)
+    console.print(f"Расписаний выставления отметок за периоды: {ensured}; "
+                  f"начато выставление отметок за прошедший период: {started}.")
 
 
 def run_stream(settings: Settings, url: str, console: Console) -> None:
