@@ -10,6 +10,7 @@ from typing import Any
 
 from temporalio.client import (
     Client,
+    WorkflowExecutionStatus,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -80,6 +81,12 @@ async def run_update(client: Client, workflow_id: str, update: Any, arg: Any,
                                  "заявления. Сообщите администратору.") from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
+            if await _ended_by_a_fault(handle):
+                log.error("update %s of %s: the workflow ended by a fault",
+                          getattr(update, "__name__", update), workflow_id)
+                raise Conflict("Обработка заявления остановлена из-за внутренней ошибки, "
+                               "решение по нему не принято. Сообщите администратору.",
+                               code="workflow_failed") from None
             raise Conflict(finished_message, code="finished") from None
         log.warning("update %s of %s: engine error %s", getattr(update, "__name__", update),
                     workflow_id, exc.status)
@@ -88,6 +95,17 @@ async def run_update(client: Client, workflow_id: str, update: Any, arg: Any,
         log.warning("update %s of %s timed out", getattr(update, "__name__", update),
                     workflow_id)
         raise StepTimedOut() from None
+
+
+async def _ended_by_a_fault(handle: Any) -> bool:
+    """A workflow that failed, was terminated or timed out decided nothing: staff must not
+    read its silence as a finished review."""
+    try:
+        status = (await handle.describe()).status
+    except RPCError:
+        return False
+    return status in (WorkflowExecutionStatus.FAILED, WorkflowExecutionStatus.TERMINATED,
+                      WorkflowExecutionStatus.TIMED_OUT)
 
 
 async def try_query(client: Client, workflow_id: str, query: Callable[..., Any]) -> Any | None:

@@ -105,6 +105,9 @@ _TRANSITIONS: Mapping[
     (_S.DEFERRED_TO_SECOND_WAVE, _E.TAKE_INTO_REVIEW): _S.ACCEPTED,
     (_S.DEFERRED_TO_SECOND_WAVE, _E.REFUSE_NO_PLACES): _S.REFUSED_NO_PLACES,
     (_S.FOREIGN_DOCUMENTS_CHECK, _E.TAKE_INTO_REVIEW): _S.ACCEPTED,
+    # A complete foreign package filed in wave 1 with neither a right nor the territory
+    # waits for wave 2 like any other such application.
+    (_S.FOREIGN_DOCUMENTS_CHECK, _E.DEFER_TO_SECOND_WAVE): _S.DEFERRED_TO_SECOND_WAVE,
     (_S.FOREIGN_DOCUMENTS_CHECK, _E.RETURN_INCOMPLETE): _S.RETURNED_INCOMPLETE,
     (
         _S.FOREIGN_DOCUMENTS_CHECK,

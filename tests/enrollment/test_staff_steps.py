@@ -164,3 +164,37 @@ async def test_foreign_documents_returned_incomplete(portal, api_client, token_f
     listed = await api_client.get(f"{BASE}/applications", headers=officer,
                                   params={"status": "returned_incomplete"})
     assert [i["order_id"] for i in listed.json()["items"]] == [foreign]
+
+
+async def test_a_foreign_child_outside_the_territory_is_held_for_wave2_after_the_check(
+        smev_node, exchange, reference_campaign, api_client, token_for) -> None:
+    """Filed in wave 1 with no right and from outside the territory: the check first, then
+    315 (held for wave 2), not a failed workflow."""
+    from tests.enrollment.conftest import codes, eventually
+    from tests.enrollment.payloads import variant
+
+    order_id = 4200009907
+    smev_node.enqueue(variant("07-foreign-citizen", order_id=order_id, street="ул. Дальняя",
+                              house="7"))
+    await eventually(lambda: codes(smev_node, order_id) == ["1", "316"] or None)
+    officer = token_for("admissions_officer", SCHOOL)
+    checked = await post(api_client, officer, f"/applications/{order_id}/foreign-check",
+                         {"result": "complete"})
+    assert checked.status_code == 200, checked.text
+    await eventually(lambda: codes(smev_node, order_id) == ["1", "316", "315"] or None)
+    assert (await detail(api_client, officer, order_id))["state"] == "deferred_to_second_wave"
+
+
+async def test_a_step_on_a_workflow_ended_by_a_fault_says_so(portal, api_client, token_for,
+                                                              running_worker) -> None:
+    await portal.offer(RESIDENT)
+    resident = portal[RESIDENT]
+    officer = token_for("admissions_officer", SCHOOL)
+    await waiting_for(api_client, officer, resident, "invitation")
+    await running_worker.client.get_workflow_handle(f"first-grade-{resident}").terminate(
+        "an operator stopped it")
+
+    answer = await post(api_client, officer, f"/applications/{resident}/invite", {})
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "workflow_failed"
+    assert "внутренней ошибки" in answer.json()["message"]

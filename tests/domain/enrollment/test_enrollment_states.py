@@ -131,6 +131,21 @@ class TestTransitions:
             S.REFUSED_NO_PLACES,
         ]
 
+    def test_a_complete_foreign_package_without_right_or_territory_waits_for_wave2(
+        self,
+    ) -> None:
+        events = [E.REGISTER, E.START_FOREIGN_DOCUMENTS_CHECK, E.DEFER_TO_SECOND_WAVE,
+                  *RESIDENT[1:]]
+        assert _run(events) == [
+            S.REGISTERED,
+            S.FOREIGN_DOCUMENTS_CHECK,
+            S.DEFERRED_TO_SECOND_WAVE,
+            S.ACCEPTED,
+            S.DOCUMENTS_REQUESTED,
+            S.CONFIRMED,
+            S.ENROLLED,
+        ]
+
     def test_t28_an_incomplete_foreign_package_is_returned_and_closed(self) -> None:
         assert _run(FOREIGN_INCOMPLETE)[-1] is S.RETURNED_INCOMPLETE
         assert S.RETURNED_INCOMPLETE in TERMINAL_STATES
