@@ -57,7 +57,16 @@ class InvalidInput(ApiError):
     default_message = "Данные не прошли проверку."
 
 
-_FIELD_NAMES_RU: dict[str, str] = {}
+# Path and query parameters shared by several routers; each router adds its own fields.
+_FIELD_NAMES_RU: dict[str, str] = {
+    "class_id": "класс", "lesson_id": "урок", "mark_id": "отметка",
+    "period_mark_id": "отметка за период", "request_id": "запрос на исправление",
+    "certificate_id": "документ об образовании", "wizard_id": "мастер выдачи",
+    "issue_id": "замечание к отметке", "export_id": "выгрузка ФИС ФРДО",
+    "enrollment_order_id": "приказ о зачислении", "code": "код организации",
+    "start": "начало периода", "end": "конец периода", "study_group_id": "группа",
+    "year": "год", "page": "страница", "page_size": "размер страницы",
+}
 
 
 def register_field_names(names: dict[str, str]) -> None:

@@ -64,6 +64,19 @@ async def test_journal_and_diary_matrix(gradebook_api, school, headers, region_a
     body = refused.json()
     assert body["error"] == "forbidden" and body["fields"] == []
 
+    # A family hears the same of a pupil who does not exist as of one who is not theirs.
+    for user, not_theirs in ((school.guardian, other_child), (school.pupil_user, child)):
+        missing = await gradebook_api.get("/gradebook/diary/999999", headers=headers(user))
+        other = await gradebook_api.get(f"/gradebook/diary/{not_theirs}", headers=headers(user))
+        assert (missing.status_code, missing.json()) == (other.status_code, other.json())
+    staff = await gradebook_api.get("/gradebook/diary/999999", headers=headers(school.head))
+    assert staff.status_code == 404
+
+    # Path parameters are named in Russian too.
+    wrong = await gradebook_api.get("/gradebook/classes/abc/journal", params=algebra,
+                                    headers=headers(school.teacher))
+    assert wrong.status_code == 422 and "«класс»" in wrong.json()["message"]
+
 
 async def test_guardian_access_ends_when_the_link_is_corrected(gradebook_api, database_url,
                                                                school, headers) -> None:

@@ -85,7 +85,12 @@ def require_school_admin(principal: Principal, organization_id: int) -> None:
 def require_pupil(session: Session, principal: Principal, pupil_id: int) -> Pupil:
     """The diary: the pupil, their guardians (active links only), the school's staff."""
     pupil = session.get(Pupil, pupil_id)
+    refused = NotAllowed("Нет доступа к дневнику этого обучающегося")
     if pupil is None:
+        # Families are told the same for a pupil who is not theirs and for one who does not
+        # exist: the answer must not reveal who studies in the region.
+        if principal.role in ("pupil", "guardian"):
+            raise refused
         raise NotFound("Обучающийся не найден")
     if principal.role == "pupil" and principal.person_id == pupil.person_id:
         return pupil
@@ -97,7 +102,7 @@ def require_pupil(session: Session, principal: Principal, pupil_id: int) -> Pupi
             SCHOOL_ADMIN_ROLES | {"teacher"}):
         if principal.role != "teacher" or _teaches_pupil(session, principal.user_id, pupil_id):
             return pupil
-    raise NotAllowed("Нет доступа к дневнику этого обучающегося")
+    raise refused
 
 
 def _teaches_pupil(session: Session, user_id: int, pupil_id: int) -> bool:
