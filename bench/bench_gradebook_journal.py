@@ -14,7 +14,6 @@ from gradebook_region import arguments, percentile, region_database
 from sqlalchemy import select
 
 from api.app import create_app
-from api.routes.gradebook import ROUTERS
 from tsos.db import gradebook as db
 from tsos.db.session import session_scope
 from tsos.tokens import issue_token
@@ -44,11 +43,7 @@ async def main() -> None:
             targets.append((load.school_class_id, load.subject_id, term_id, token))
     rng = random.Random(7)
 
-    def install(app):  # type: ignore[no-untyped-def]
-        for router in ROUTERS:
-            app.include_router(router)
-
-    app = create_app(settings, url, extra_routers=[install])
+    app = create_app(settings, url)
     latencies: list[float] = []
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
