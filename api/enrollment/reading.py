@@ -46,6 +46,7 @@ WAITING_TITLES_RU = {
     "seat": "ожидается решение о месте",
     "wave2": "ожидается начало второго этапа",
     "enrollment_order": "ожидается приказ о зачислении",
+    "operator": "обработка приостановлена из-за внутренней ошибки; ожидается администратор",
 }
 # The staff action each wait is answered by (path segments of the action endpoints).
 _ACTION_OF_WAIT = {"invitation": "invite", "documents": "confirm-documents",
@@ -206,7 +207,7 @@ def live_view(view: Any | None) -> LiveView | None:
     return LiveView(state=view.state, waiting_for=view.waiting_for,
                     waiting_for_title=WAITING_TITLES_RU.get(view.waiting_for or ""),
                     deadline=view.deadline, cancel_allowed=view.cancel_allowed,
-                    seat_held=view.seat_held)
+                    seat_held=view.seat_held, fault=getattr(view, "fault", None))
 
 
 def available_actions(app: FirstGradeApplication, live: LiveView | None,
@@ -214,6 +215,8 @@ def available_actions(app: FirstGradeApplication, live: LiveView | None,
     if app.closed_at is not None:
         return []
     wait = live.waiting_for if live is not None else _WAIT_OF_STATE.get(app.state)
+    if wait == "operator":
+        return ["retry"] if principal.role == "region_admin" else []
     action = _ACTION_OF_WAIT.get(wait or "")
     actions = []
     if action == "age-permission":

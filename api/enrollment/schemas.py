@@ -70,11 +70,14 @@ class LiveView(BaseModel):
 
     state: str
     waiting_for: str | None = Field(description="invitation, documents, permission, "
-                                                "foreign_check, seat, wave2, enrollment_order")
+                                                "foreign_check, seat, wave2, enrollment_order, "
+                                                "operator")
     waiting_for_title: str | None
     deadline: date | None
     cancel_allowed: bool
     seat_held: bool
+    fault: str | None = Field(None, description="Почему обработка приостановлена "
+                                                "(ожидается администратор)")
 
 
 class OrderRef(BaseModel):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -330,6 +330,42 @@ async def withdraw(ref: RefPath, body: WithdrawIn, request: Request, session: Se
                        update=FirstGradeApplicationWorkflow.withdraw, check=not_before_filing,
                        make=lambda actor: Withdrawal(actor=actor,
                                                      withdrawn_on=body.withdrawn_on))
+
+
+_REGION_ADMIN = require_roles("region_admin")
+
+
+class RetryIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=500,
+                        description="Что исправлено перед повтором (для журнала аудита)")
+
+
+@router.post(
+    "/applications/{ref}/retry", response_model=ApplicationDetail,
+    dependencies=[_REGION_ADMIN], responses=_STEP_RESPONSES,
+    summary="Повторить шаг, остановленный внутренней ошибкой",
+    description="Для администратора региона: когда обработка заявления приостановлена "
+                "(ожидает «администратор»), после устранения причины шаг повторяется с того "
+                "же места; статус заявителю отправляется один раз.",
+)
+async def retry_after_fault(ref: RefPath, body: RetryIn, request: Request,
+                            session: SessionDep, principal: PrincipalDep,
+                            settings: SettingsDep) -> ApplicationDetail:
+    app, _ = await run_in_threadpool(_prepare_step, session, principal, ref)
+    client = await request.app.state.temporal()
+    view = await try_query(client, app.workflow_id, FirstGradeApplicationWorkflow.view)
+    if view is None or view.fault is None:
+        raise Conflict("Обработка заявления не приостановлена: повторять нечего.",
+                       code="step_not_allowed")
+    handle = client.get_workflow_handle(app.workflow_id)
+    await handle.signal(FirstGradeApplicationWorkflow.retry_after_fault)
+    for _ in range(50):
+        await asyncio.sleep(0.2)
+        view = await try_query(client, app.workflow_id, FirstGradeApplicationWorkflow.view)
+        if view is not None and view.fault is None:
+            break
+    return await run_in_threadpool(_finish_step, session, principal, app.id, app.state,
+                                   "retry", body, view, settings.zone)
 
 
 # --- schools: wave 1, enrollment orders ---------------------------------------------------

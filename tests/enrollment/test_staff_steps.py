@@ -198,3 +198,46 @@ async def test_a_step_on_a_workflow_ended_by_a_fault_says_so(portal, api_client,
     assert answer.status_code == 409
     assert answer.json()["error"] == "workflow_failed"
     assert "внутренней ошибки" in answer.json()["message"]
+
+
+async def test_a_step_that_fails_for_good_waits_for_an_operator_then_goes_on(
+        portal, api_client, token_for, running_worker, database_url) -> None:
+    from sqlalchemy import update
+    from temporalio.client import WorkflowUpdateStage
+
+    from tests.enrollment.conftest import eventually
+    from tsos.db.enrollment import FirstGradeApplication
+    from tsos.db.session import session_scope
+    from workflows.enrollment.application import FirstGradeApplicationWorkflow
+    from workflows.enrollment.messages import Invite
+
+    await portal.offer(RESIDENT)
+    resident = portal[RESIDENT]
+    officer, admin = token_for("admissions_officer", SCHOOL), token_for("region_admin")
+    await waiting_for(api_client, officer, resident, "invitation")
+
+    # The stored state changed behind the workflow's back: its next step is refused.
+    def set_state(state: str) -> None:
+        with session_scope(database_url) as session:
+            session.execute(update(FirstGradeApplication)
+                            .where(FirstGradeApplication.order_id == resident)
+                            .values(state=state))
+
+    set_state("confirmed")
+    handle = running_worker.client.get_workflow_handle(f"first-grade-{resident}")
+    await handle.start_update(FirstGradeApplicationWorkflow.invite_to_present_documents,
+                              Invite(actor="Специалист"),
+                              wait_for_stage=WorkflowUpdateStage.ACCEPTED)
+    held = await waiting_for(api_client, officer, resident, "operator")
+    assert held["live"]["fault"] and held["actions"] == []
+    assert (await detail(api_client, admin, resident))["actions"] == ["retry"]
+    assert portal.codes(RESIDENT) == ["1", "311"]
+
+    set_state("accepted")
+    retried = await post(api_client, admin, f"/applications/{resident}/retry",
+                         {"reason": "состояние восстановлено по журналу"})
+    assert retried.status_code == 200, retried.text
+    await eventually(lambda: portal.codes(RESIDENT) == ["1", "311", "312"] or None)
+    again = await post(api_client, admin, f"/applications/{resident}/retry",
+                       {"reason": "ещё раз"})
+    assert again.status_code == 409

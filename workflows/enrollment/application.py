@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.enrollment import transitions as acts
@@ -61,6 +61,8 @@ class FirstGradeApplicationWorkflow:
         self.deadline = None
         self.seat_held = False
         self.lock = asyncio.Lock()
+        self.fault: str | None = None
+        self.retry_requested = False
 
         self.invite: Invite | None = None
         self.documents_confirmed: StaffStep | None = None
@@ -193,17 +195,41 @@ class FirstGradeApplicationWorkflow:
                      rule: str | None, clause: str | None) -> TransitionResult:
         assert self.facts is not None
         self.seq += 1
-        result = await workflow.execute_activity(
-            acts.apply_transition,
-            TransitionRequest(application_id=self.facts.application_id, seq=self.seq,
-                              event=event.value, actor=actor, rule=rule, clause=clause,
-                              placeholders=placeholders or {}),
-            **ACTIVITY_OPTIONS,
-        )
+        request = TransitionRequest(application_id=self.facts.application_id, seq=self.seq,
+                                    event=event.value, actor=actor, rule=rule, clause=clause,
+                                    placeholders=placeholders or {})
+        while True:
+            try:
+                result = await workflow.execute_activity(acts.apply_transition, request,
+                                                         **ACTIVITY_OPTIONS)
+                break
+            except ActivityError as error:
+                await self._hold_for_operator(event, error)
         self.state = result.state
         self.cancel_allowed = result.cancel_allowed
         self.terminal = result.terminal
         return result
+
+    async def _hold_for_operator(self, event: E, error: ActivityError) -> None:
+        """A step that fails for good is a fault (data changed behind the workflow, or a
+        bug): the application waits, visibly, for an operator to mend it and retry, instead
+        of the workflow ending with nothing decided. The same step, same seq, is retried."""
+        assert self.facts is not None
+        cause = error.cause
+        self.fault = f"{event.value}: {getattr(cause, 'message', None) or cause or error}"
+        workflow.logger.error("application %s: step %s failed; held for an operator",
+                              self.facts.application_id, event.value)
+        previous, self.waiting_for = self.waiting_for, "operator"
+        await workflow.wait_condition(lambda: self.retry_requested)
+        self.retry_requested = False
+        self.fault = None
+        self.waiting_for = previous
+
+    @workflow.signal
+    def retry_after_fault(self) -> None:
+        """An operator mended the cause of a held step: try it again."""
+        if self.fault is not None:
+            self.retry_requested = True
 
     async def _finish(self, event: E, **kwargs: object) -> None:
         kwargs.setdefault("actor", "система")
@@ -348,7 +374,7 @@ class FirstGradeApplicationWorkflow:
         return ApplicationView(application_id=self.facts.application_id, state=self.state,
                                cancel_allowed=self.cancel_allowed,
                                waiting_for=self.waiting_for, deadline=self.deadline,
-                               seat_held=self.seat_held)
+                               seat_held=self.seat_held, fault=self.fault)
 
     @staticmethod
     def _require(condition: bool, message_ru: str) -> None:

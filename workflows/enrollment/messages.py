@@ -115,6 +115,8 @@ class ApplicationView(BaseModel):
     waiting_for: str | None
     deadline: date | None
     seat_held: bool
+    # Set while a step that failed for good waits for an operator (`retry_after_fault`).
+    fault: str | None = None
 
 
 class CampaignSchoolInput(BaseModel):
