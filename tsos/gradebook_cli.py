@@ -60,7 +60,8 @@ def ensure_schedules(settings: Settings, school: str | None = None) -> tuple[int
 
     async def ensure() -> list[str]:
         client = await connect_temporal_with_retry(settings)
-        return await ensure_term_schedules(client, plans, task_queue=task_queues.MAIN)
+        return await ensure_term_schedules(client, plans,
+                                           task_queue=settings.task_queue(task_queues.MAIN))
 
     return len(asyncio.run(ensure())), len(plans)
 
@@ -95,7 +96,8 @@ def grade_latest_past_term(settings: Settings, *, teacher_days: int = 3) -> int:
                 if error.status != RPCStatusCode.NOT_FOUND:
                     raise
             try:
-                await start_grading(client, plan, task_queue=task_queues.MAIN,
+                await start_grading(client, plan,
+                                    task_queue=settings.task_queue(task_queues.MAIN),
                                     teacher_deadline=now + timedelta(days=teacher_days))
                 started += 1
             except WorkflowAlreadyStartedError:
@@ -140,7 +142,8 @@ def grade(
 
     async def start() -> str:
         client = await connect_temporal_with_retry(settings)
-        handle = await start_grading(client, plan, task_queue=task_queues.MAIN,
+        handle = await start_grading(client, plan,
+                                     task_queue=settings.task_queue(task_queues.MAIN),
                                      teacher_deadline=datetime.now(UTC) + timedelta(days=days))
         return handle.id
 

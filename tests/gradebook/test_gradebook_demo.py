@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tsos.db import gradebook as db
 from tsos.db.models import Organization
 from tsos.db.session import session_scope
 from tsos.gradebook import structure, views
-from tsos.gradebook.demo import DemoSize, load_gradebook_demo
+from tsos.gradebook.demo import DemoSize, current_year_start, load_gradebook_demo
 
 
 def test_demo_slice_is_a_usable_journal(database_url, settings, demo_region) -> None:
@@ -65,3 +65,48 @@ async def test_demo_tokens_open_a_journal_and_a_diary(database_url, settings, de
     assert any(day["marks"] for day in diary.json()["lessons"]), "no marks in the diary"
     own = (await api_client.get("/auth/me", headers=token_for("pupil", code))).json()
     assert [p["pupil_id"] for p in own["pupils"]] == [pupil_id]
+
+
+def test_the_demo_grades_its_latest_past_term_once(database_url, settings, demo_region,
+                                                   temporal_env) -> None:
+    import asyncio
+    import uuid
+
+    from tsos.gradebook_cli import ensure_schedules, grade_latest_past_term
+
+    size = DemoSize(schools=1, classes_per_grade=1, pupils_per_class=3,
+                    teachers_per_school=13, grades=(5,))
+    today = date.today()
+    # Workflow ids name the school year: an id of its own keeps this test's runs apart from
+    # other tests' on the shared Temporal server.
+    with session_scope(database_url) as session:
+        session.execute(text("SELECT setval(pg_get_serial_sequence('school_years', 'id'), "
+                             ":n)"), {"n": uuid.uuid4().int % 10**9 + 10**6})
+    load_gradebook_demo(database_url, settings, size, year_start=current_year_start(today),
+                        until=today)
+    target = temporal_env.client.service_client.config.target_host
+    local = settings.model_copy(update={"temporal_address": target,
+                                        "task_queue_suffix": f"-{uuid.uuid4().hex[:8]}"})
+
+    ensured, planned = ensure_schedules(local)
+    assert 0 < planned and ensured <= planned
+    started = grade_latest_past_term(local)
+    with session_scope(database_url) as session:
+        terms = session.scalars(select(db.Term).where(db.Term.term_kind == "quarter")).all()
+    past = [t for t in terms if t.ends_on < today]
+    assert started == (1 if past else 0)
+    # Run again (a second `make run`): nothing more is started.
+    assert grade_latest_past_term(local) == 0
+
+    async def cleanup() -> None:
+        from temporalio.client import Client
+
+        client = await Client.connect(target)
+        query = f'TaskQueue="{local.task_queue("tsos-main")}"'
+        async for execution in client.list_workflows(query):
+            await client.get_workflow_handle(execution.id).terminate("test finished")
+        async for schedule in await client.list_schedules():
+            if schedule.id.startswith("schedule-"):
+                await client.get_schedule_handle(schedule.id).delete()
+
+    asyncio.run(cleanup())
