@@ -6,10 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the project needs: Times-metric fonts for PDFs, the GOST engine of
-# OpenSSL for SMEV signatures (pure-Python gostcrypto is the fallback).
-SYSTEM_PACKAGES := fonts-liberation fontconfig libengine-gost-openssl
+# OpenSSL for SMEV signatures (pure-Python gostcrypto is the fallback), HarfBuzz's font
+# subsetter for WeasyPrint (slow fontTools otherwise).
+SYSTEM_PACKAGES := fonts-liberation fontconfig libengine-gost-openssl libharfbuzz-subset0
 
-.PHONY: run test install system-packages lint bench bench-enrollment bench-signing \
+.PHONY: run test install reinstall system-packages lint bench bench-enrollment bench-signing \
         bench-certificates bench-gradebook bench-region clean-data
 
 run: install
@@ -20,7 +21,9 @@ test: install
 
 install: $(STAMP) system-packages
 
-$(STAMP): pyproject.toml
+# The stamp alone is not proof: a virtual environment whose install broke half-way (or made
+# by hand) may have it without the `tsos` command; then install again.
+$(STAMP): pyproject.toml $(if $(wildcard $(BIN)/tsos),,reinstall)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"

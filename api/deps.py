@@ -15,7 +15,7 @@ from domain.access import Principal
 from tsos.db.models import GuardianLink, Organization, User
 from tsos.db.session import session_scope
 from tsos.settings import Settings
-from tsos.tokens import TokenInvalid, decode_token
+from tsos.tokens import TokenInvalid, VerifiedToken, decode_token
 
 _bearer = HTTPBearer(auto_error=False, description="Токен доступа (JWT)")
 
@@ -41,15 +41,12 @@ def current_principal(
     if credentials is None:
         raise Unauthorized()
     try:
-        claims = decode_token(settings, credentials.credentials)
+        token = decode_token(settings, credentials.credentials)
     except TokenInvalid:
         raise Unauthorized() from None
 
     # The user is read on every request: a deactivated user or a revoked link stops at once.
-    if claims.get("iss") == settings.jwt_issuer:
-        user = session.get(User, int(claims["sub"]))
-    else:
-        user = session.scalar(select(User).where(User.login == claims.get("preferred_username")))
+    user = _user_of(session, token)
     if user is None or not user.is_active:
         raise Unauthorized()
 
@@ -74,6 +71,19 @@ def current_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def _user_of(session: Session, token: VerifiedToken) -> User | None:
+    if token.own:
+        subject = str(token.claims.get("sub", ""))
+        # A signed token with a malformed subject is still nobody we know.
+        if not (subject.isascii() and subject.isdigit() and int(subject) < 2**31):
+            return None
+        return session.get(User, int(subject))
+    login = token.claims.get("preferred_username")
+    if not isinstance(login, str) or not login:
+        return None
+    return session.scalar(select(User).where(User.login == login))
 
 
 def require_roles(*roles: str):  # type: ignore[no-untyped-def]

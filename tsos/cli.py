@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import zipfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from gateways.smev.local_node.cli import app as smev_node_app
@@ -29,7 +31,14 @@ log = logging.getLogger("tsos")
 
 @app.callback()
 def _main() -> None:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            console.print((f"{where}: " if where else "")
+                          + str(error["msg"]).removeprefix("Value error, "), soft_wrap=True)
+        raise typer.Exit(2) from None
     configure_logging(settings.log_format, settings.log_level, settings.environment)
 
 
@@ -138,9 +147,16 @@ def pupils_import(
     from tsos.db.session import session_scope
     from tsos.services import database_url
 
-    with console.status("Импорт…") as status, session_scope(database_url(get_settings())) as s:
-        report = import_pupils(s, read_rows(file),
-                               progress=lambda n: status.update(f"Импорт: {n} строк…"))
+    try:
+        with console.status("Импорт…") as status, \
+                session_scope(database_url(get_settings())) as s:
+            report = import_pupils(s, read_rows(file),
+                                   progress=lambda n: status.update(f"Импорт: {n} строк…"))
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile):
+        # openpyxl refuses a broken workbook (or one with XML entities) with a ValueError.
+        console.print(f"Файл «{file.name}» не прочитан: ожидается CSV в UTF-8 или книга "
+                      "XLSX без повреждений. Ничего не импортировано.")
+        raise typer.Exit(2) from None
     console.print(f"Добавлено: {report.created}, обновлено: {report.updated}, "
                   f"без изменений: {report.unchanged}, с ошибками: {len(report.problems)}.")
     for problem in report.problems:

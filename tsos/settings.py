@@ -7,16 +7,20 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Published in this repository, so it protects nothing: production must set its own.
+DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
 
 
 class Settings(BaseSettings):
     """Every knob of ЦОС; the README's table documents each field."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # Inputs stay out of error messages: they hold the database password and the JWT key.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["development", "production", "test"] = Field(
         "development", alias="TSOS_ENV"
@@ -34,12 +38,14 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", alias="TSOS_API_HOST")
     api_port: int = Field(8000, alias="TSOS_API_PORT")
 
-    jwt_secret: str = Field("dev-only-secret-change-me-in-production-0123456789",
-                            alias="TSOS_JWT_SECRET")
+    jwt_secret: str = Field(DEVELOPMENT_JWT_SECRET, alias="TSOS_JWT_SECRET")
     jwt_issuer: str = Field("tsos", alias="TSOS_JWT_ISSUER")
     jwt_audience: str = Field("tsos-api", alias="TSOS_JWT_AUDIENCE")
     jwt_ttl_minutes: int = Field(12 * 60, alias="TSOS_JWT_TTL_MINUTES")
     oidc_jwks_url: str | None = Field(None, alias="TSOS_OIDC_JWKS_URL")
+    oidc_issuer: str | None = Field(None, alias="TSOS_OIDC_ISSUER")
+    # The provider's audience (its client id for ЦОС); our own audience when unset.
+    oidc_audience: str | None = Field(None, alias="TSOS_OIDC_AUDIENCE")
     demo_auth: bool = Field(True, alias="TSOS_DEMO_AUTH")
 
     region_name: str = Field("г. Севастополь", alias="TSOS_REGION_NAME")
@@ -50,6 +56,8 @@ class Settings(BaseSettings):
     smev_endpoint: str | None = Field(None, alias="TSOS_SMEV_ENDPOINT")
     smev_schema_dir: Path | None = Field(None, alias="TSOS_SMEV_SCHEMA_DIR")
     smev_node_port: int = Field(8085, alias="TSOS_SMEV_NODE_PORT")
+    # Where `tsos smev-node enqueue|responses` find the node; from the port when unset.
+    smev_node_url: str = Field("", alias="TSOS_SMEV_NODE_URL")
     smev_poll_interval_seconds: float = Field(1.0, alias="TSOS_SMEV_POLL_INTERVAL")
     smev_key_path: Path | None = Field(None, alias="TSOS_SMEV_KEY")
     smev_cert_path: Path | None = Field(None, alias="TSOS_SMEV_CERT")
@@ -64,6 +72,27 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         ZoneInfo(value)
         return value
+
+    @model_validator(mode="after")
+    def _derived_and_safe(self) -> Settings:
+        if not self.smev_node_url:
+            self.smev_node_url = f"http://127.0.0.1:{self.smev_node_port}"
+
+        problems = []
+        if self.oidc_jwks_url and not self.oidc_issuer:
+            problems.append("с TSOS_OIDC_JWKS_URL нужно задать и TSOS_OIDC_ISSUER — издателя "
+                            "токенов, которым ЦОС доверяет")
+        if self.environment == "production":
+            if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:
+                problems.append("TSOS_JWT_SECRET не задан или короче 32 символов: ключ "
+                                "разработки опубликован и в эксплуатации недопустим")
+            if self.demo_auth:
+                problems.append("TSOS_DEMO_AUTH должен быть false: демо-вход выдаёт токен "
+                                "любому, кто его попросит")
+        if problems:
+            raise ValueError("Настройки ЦОС (TSOS_ENV=" + self.environment + ") неверны: "
+                             + "; ".join(problems) + ".")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -89,10 +118,6 @@ class Settings(BaseSettings):
         from workflows import task_queues
 
         return {name: self.task_queue(name) for name in task_queues.ALL}
-
-    @property
-    def smev_node_url(self) -> str:
-        return f"http://127.0.0.1:{self.smev_node_port}"
 
     @property
     def effective_smev_endpoint(self) -> str:
