@@ -1,6 +1,7 @@
 """Logging set-up: JSON lines in production, readable lines in development.
 
-Log records carry identifiers in `extra` fields; personal data never goes into logs.
+Log records carry identifiers in `extra` fields; personal data never goes into logs (and
+PostgreSQL's DETAIL lines, which quote rows, are blanked in whatever is logged).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+
+from tsos.db.errors import without_row_values
 
 _STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message", "asctime", "taskName", "color_message",
@@ -25,11 +28,11 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": without_row_values(record.getMessage()),
         }
         entry.update(_extra_fields(record))
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = without_row_values(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -42,7 +45,7 @@ class TextFormatter(logging.Formatter):
         extra = _extra_fields(record)
         if extra:
             line += " " + " ".join(f"{k}={v}" for k, v in extra.items())
-        return line
+        return without_row_values(line)
 
 
 def configure_logging(fmt: str = "auto", level: str = "INFO", environment: str = "") -> None:

@@ -6,13 +6,22 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+    Worker,
+)
 
 from activities import context
 from activities.registry import ACTIVITIES
 from tsos.clock import Clock
+from tsos.db.errors import describe_database_error
 from tsos.settings import Settings
 from workflows.registry import WORKFLOWS
 
@@ -44,8 +53,32 @@ def build_workers(
             activity_executor=executor,
             graceful_shutdown_timeout=timedelta(seconds=10),
             max_concurrent_activities=16,
+            interceptors=[SafeDatabaseErrors()],
         ))
     return workers
+
+
+class SafeDatabaseErrors(Interceptor):
+    """An activity's database error leaves the worker described, not quoted: its text would
+    otherwise go into Temporal's history (seen in its UI) with the row that broke a rule."""
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _SafeDatabaseErrorsInbound(next)
+
+
+class _SafeDatabaseErrorsInbound(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        try:
+            return await super().execute_activity(input)
+        except DBAPIError as error:
+            # Still retried like the original (a deadlock or a lost connection passes), and
+            # still showing where it happened: the frames stay, the text does not.
+            raise safe_database_failure(error).with_traceback(error.__traceback__) from None
+
+
+def safe_database_failure(error: DBAPIError) -> ApplicationError:
+    original = error.orig if error.orig is not None else error
+    return ApplicationError(describe_database_error(error), type=type(original).__name__)
 
 
 async def run_workers(workers: list[Worker], stop: asyncio.Event) -> None:

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.certificates import (
     blank_stock,
@@ -28,6 +27,7 @@ from activities.certificates import (
 )
 from activities.certificates.context import CertContext, CertificateRuleError
 from activities.context import runtime
+from activities.refusals import CERTIFICATE_RULE, refused
 from domain.certificates.lifecycle import DuplicateGround, OriginalDisposition
 from domain.certificates.marks import PassMark
 from domain.certificates.registration_book import Handover, HandoverMethod, OrderRef
@@ -49,7 +49,7 @@ from workflows.certificates.messages import (
 )
 
 log = logging.getLogger(__name__)
-RULE_ERROR = "CertificateRule"
+RULE_ERROR = CERTIFICATE_RULE
 
 
 @contextmanager
@@ -58,9 +58,8 @@ def rules_final() -> Iterator[None]:
     try:
         yield
     except CertificateRuleError as error:
-        raise ApplicationError(error.message, error.code, error.status, error.field or "",
-                               error.details, type=RULE_ERROR,
-                               non_retryable=True) from None
+        raise refused(error.message, type=RULE_ERROR, code=error.code, status=error.status,
+                      field=error.field, details=error.details) from None
 
 
 def _now(ref: WizardRef) -> datetime:

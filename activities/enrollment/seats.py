@@ -9,10 +9,10 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.context import runtime
 from activities.enrollment.common import calendar_of, campaign_config
+from activities.refusals import STEP_NOT_ALLOWED, refused
 from domain.enrollment import allocation
 from domain.enrollment.ranking import Candidate, Category, PriorityRight, category_of
 from tsos.db.enrollment import (
@@ -249,9 +249,8 @@ def create_enrollment_order(inp: OrderInput) -> OrderResult:
             FirstGradeApplication.enrollment_order_id.is_(None),
         ).order_by(FirstGradeApplication.filing_date).with_for_update()))
         if not apps:
-            raise ApplicationError("Нет заявлений для включения в приказ: ни одно "
-                                   "подтверждённое заявление не ожидает зачисления.",
-                                   type="StepNotAllowed", non_retryable=True)
+            raise refused("Нет заявлений для включения в приказ: ни одно подтверждённое "
+                          "заявление не ожидает зачисления.", type=STEP_NOT_ALLOWED)
         org = session.get(Organization, inp.organization_id)
         assert org is not None
         order = make_order(session, org=org, campaign_id=inp.campaign_id, apps=apps,

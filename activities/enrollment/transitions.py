@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.context import runtime
 from activities.enrollment.common import (
@@ -18,6 +17,7 @@ from activities.enrollment.common import (
     queue_status,
     record_event,
 )
+from activities.refusals import TRANSITION_NOT_ALLOWED, refused
 from domain.enrollment.errors import TransitionNotAllowedError
 from domain.enrollment.states import (
     ApplicationEvent,
@@ -74,8 +74,7 @@ def apply_transition(request: TransitionRequest) -> TransitionResult:
         try:
             new_state = transition(ApplicationState(app.state), ApplicationEvent(request.event))
         except TransitionNotAllowedError as exc:
-            raise ApplicationError(str(exc), type="TransitionNotAllowed",
-                                   non_retryable=True) from None
+            raise refused(str(exc), type=TRANSITION_NOT_ALLOWED) from None
 
         # Deadlines are set by the transitions that start one.
         calendar = calendar_of(config)

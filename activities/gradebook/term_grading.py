@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.context import runtime
+from activities.refusals import GRADEBOOK_RULE, refused
 from domain.gradebook.audit import Actor
 from domain.gradebook.errors import GradebookError
 from tsos.db import gradebook as db
@@ -45,8 +45,8 @@ def rules_final() -> Iterator[None]:
     try:
         yield
     except GradebookError as error:
-        raise ApplicationError(error.message, error.code, error.http_status, type="GradebookRule",
-                               non_retryable=True) from None
+        raise refused(error.message, type=GRADEBOOK_RULE, code=error.code,
+                      status=error.http_status) from None
 
 
 def _period(ref: PeriodRef) -> Period:

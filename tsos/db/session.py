@@ -20,8 +20,10 @@ def sqlalchemy_url(url: str) -> str:
 
 @lru_cache(maxsize=16)
 def get_engine(url: str) -> Engine:
+    # hide_parameters: an error's text (logged, or carried by a Temporal failure) must not
+    # quote the values of a row, which are people's names, birth dates and documents.
     return create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=10,
-                         max_overflow=20)
+                         max_overflow=20, hide_parameters=True)
 
 
 @lru_cache(maxsize=16)

@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.enrollment import transitions as acts
+    from activities.refusals import failure_kind, find_refusal
     from domain.enrollment.states import ApplicationEvent as E
     from workflows.enrollment.ids import campaign_workflow_id
     from workflows.enrollment.messages import (
@@ -215,8 +216,12 @@ class FirstGradeApplicationWorkflow:
         bug): the application waits, visibly, for an operator to mend it and retry, instead
         of the workflow ending with nothing decided. The same step, same seq, is retried."""
         assert self.facts is not None
-        cause = error.cause
-        self.fault = f"{event.value}: {getattr(cause, 'message', None) or cause or error}"
+        # The fault is kept in history and shown to staff: our own Russian text of a refusal,
+        # otherwise only the kind of failure (a database error's text may quote a row).
+        refusal = find_refusal(error.cause)
+        self.fault = f"{event.value}: " + (
+            refusal.message if refusal is not None else
+            f"внутренняя ошибка ({failure_kind(error.cause)}), подробности в журнале обработчика")
         workflow.logger.error("application %s: step %s failed; held for an operator",
                               self.facts.application_id, event.value)
         previous, self.waiting_for = self.waiting_for, "operator"
