@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError, RPCStatusCode
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,13 @@ class InvalidInput(ApiError):
     status_code = 422
     code = "invalid_input"
     default_message = "Данные не прошли проверку."
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    code = "unavailable"
+    default_message = ("Сервис процессов (Temporal) временно недоступен. Повторите попытку "
+                       "через несколько минут.")
 
 
 # Path and query parameters shared by several routers; each router adds its own fields.
@@ -108,15 +116,32 @@ def _problem_ru(error: dict[str, Any]) -> str:
     return messages.get(kind, "недопустимое значение")
 
 
-def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+BODY = "body"
+BODY_RU = "тело запроса"
+
+
+def _field_path(error: dict[str, Any]) -> str:
+    # A JSON syntax error is located by its character position, not by a field.
+    if error.get("type") == "json_invalid":
+        return BODY
+    parts = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or BODY
+
+
+def _body_problem_ru(error: dict[str, Any]) -> str:
+    if error.get("type") == "missing":
+        return f"{BODY_RU} не передано (ожидается JSON)"
+    problem = _problem_ru(error)
+    return problem if problem.startswith(BODY_RU) else f"{BODY_RU}: {problem}"
 
 
 def validation_fields(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     fields = []
     for error in errors:
-        path = _field_path(error.get("loc", ()))
+        path = _field_path(error)
+        if path == BODY:
+            fields.append({"field": BODY, "name": BODY_RU, "message": _body_problem_ru(error)})
+            continue
         leaf = path.split(".")[-1]
         fields.append({
             "field": path,
@@ -124,6 +149,16 @@ def validation_fields(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
             "message": _problem_ru(error),
         })
     return fields
+
+
+def validation_message(fields: list[dict[str, str]]) -> str:
+    """The one sentence of a 422: the first problem, named in Russian."""
+    if not fields:
+        return "Запрос не прошёл проверку."
+    first = fields[0]
+    if first["field"] == BODY:
+        return first["message"][:1].upper() + first["message"][1:] + "."
+    return f"Ошибка в поле «{first['name']}»: {first['message']}."
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -138,8 +173,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = validation_fields(list(exc.errors()))
-        first = fields[0] if fields else {"name": "запрос", "message": "ошибка"}
-        message = f"Ошибка в поле «{first['name']}»: {first['message']}."
+        message = validation_message(fields)
         return JSONResponse(
             status_code=422,
             content={"error": "invalid_input", "message": message, "fields": fields},
@@ -153,6 +187,15 @@ def install_error_handlers(app: FastAPI) -> None:
             content={"error": f"http_{exc.status_code}",
                      "message": texts.get(exc.status_code, "Ошибка запроса."), "fields": []},
         )
+
+    @app.exception_handler(RPCError)
+    async def _engine(request: Request, exc: RPCError) -> JSONResponse:
+        # The engine being away is an outage to wait out, not a bug: 503 and a warning.
+        if exc.status not in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return await _unexpected(request, exc)
+        log.warning("Temporal unavailable: %s", exc.status.name,
+                    extra={"path": request.url.path})
+        return await _api_error(request, ServiceUnavailable())
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

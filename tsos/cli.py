@@ -65,6 +65,7 @@ def migrate() -> None:
 @app.command()
 def worker() -> None:
     """Запустить обработчик Temporal (все очереди задач)."""
+    from tsos.runtime.temporal import Stopped
     from tsos.services import connect_temporal_with_retry, database_url
     from tsos.worker import build_workers, run_workers
 
@@ -76,7 +77,10 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        client = await connect_temporal_with_retry(settings)
+        try:
+            client = await connect_temporal_with_retry(settings, stop=stop)
+        except Stopped:
+            return
         await run_workers(build_workers(client, settings, url,
                                         queues=settings.queue_names), stop)
 
@@ -108,7 +112,11 @@ def demo(
     """Загрузить демо-данные региона; с --stream — кампанию и поток заявлений."""
     from tsos.demo.loader import load_demo
 
-    load_demo(get_settings(), console, stream=stream)
+    try:
+        load_demo(get_settings(), console, stream=stream)
+    except KeyboardInterrupt:
+        console.print("Загрузка демо-данных прервана.")
+        raise typer.Exit(130) from None
 
 
 @app.command()

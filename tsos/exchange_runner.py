@@ -9,6 +9,7 @@ import signal
 from gateways.smev.client import SmevClient
 from gateways.smev.signing import make_signer, verify
 from tsos.clock import SystemClock
+from tsos.runtime.temporal import Stopped
 from tsos.services import connect_temporal_with_retry, database_url
 from tsos.settings import Settings
 from tsos.smev_exchange import ExchangeConfig, SmevExchange
@@ -46,7 +47,10 @@ async def run_exchange(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     url = database_url(settings)
-    temporal = await connect_temporal_with_retry(settings)
+    try:
+        temporal = await connect_temporal_with_retry(settings, stop=stop)
+    except Stopped:
+        return
     exchange = SmevExchange(
         ExchangeConfig(database_url=url, region_oktmo=settings.region_oktmo,
                        poll_interval=settings.smev_poll_interval_seconds,

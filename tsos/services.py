@@ -9,6 +9,7 @@ import time
 from temporalio.client import Client
 
 from tsos.runtime.postgres import ensure_embedded_postgres
+from tsos.runtime.temporal import Stopped
 from tsos.settings import Settings
 from tsos.temporal_client import connect
 
@@ -22,8 +23,11 @@ def database_url(settings: Settings) -> str:
     return ensure_embedded_postgres(settings.data_dir)
 
 
-async def connect_temporal_with_retry(settings: Settings, timeout: float = 120.0) -> Client:
+async def connect_temporal_with_retry(settings: Settings, timeout: float = 120.0,
+                                     stop: asyncio.Event | None = None) -> Client:
+    """Connect, waiting for Temporal to come up; `Stopped` when `stop` is set meanwhile."""
     deadline = time.monotonic() + timeout
+    stop = stop or asyncio.Event()
     while True:
         try:
             return await connect(settings)
@@ -31,4 +35,8 @@ async def connect_temporal_with_retry(settings: Settings, timeout: float = 120.0
             if time.monotonic() > deadline:
                 raise
             log.info("waiting for Temporal at %s", settings.effective_temporal_address)
-            await asyncio.sleep(1.0)
+        try:
+            await asyncio.wait_for(stop.wait(), 1.0)
+        except TimeoutError:
+            continue
+        raise Stopped()

@@ -283,7 +283,7 @@ class SmevExchange:
     async def _send(self, stop: asyncio.Event, part: int, parts: int) -> None:
         client = self.client_factory()
         while not stop.is_set():
-            sent = await asyncio.to_thread(self._send_batch, client, part, parts)
+            sent = await asyncio.to_thread(self._send_batch, client, part, parts, stop)
             if sent:
                 continue
             self.outbox_event.clear()
@@ -292,7 +292,8 @@ class SmevExchange:
             except TimeoutError:
                 pass
 
-    def _send_batch(self, client: SmevClient, part: int, parts: int, limit: int = 100) -> int:
+    def _send_batch(self, client: SmevClient, part: int, parts: int,
+                    stop: asyncio.Event | None = None, limit: int = 100) -> int:
         """Send pending messages of this sender's share of orders, oldest first."""
         with session_scope(self.config.database_url) as session:
             rows = list(session.scalars(
@@ -306,6 +307,9 @@ class SmevExchange:
         sent: list[int] = []
         blocked: set[int] = set()
         for row in rows:
+            # Stopping: the message in hand is the step to finish, not the batch.
+            if stop is not None and stop.is_set():
+                break
             # Statuses of one order leave in order: a failed one holds back the rest.
             if row.order_id is not None and row.order_id in blocked:
                 continue

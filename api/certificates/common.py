@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
 from activities.certificates.context import CertContext, CertificateRuleError
 from api.errors import ApiError, Forbidden
+from api.workflow_errors import translating_route, update_refused
 from domain.access import Principal
 from tsos.db.models import Organization
 from tsos.settings import Settings
@@ -82,36 +78,14 @@ def rule_error(error: CertificateRuleError) -> ApiError:
 
 def update_error(error: WorkflowUpdateFailedError) -> ApiError:
     """The workflow's refusal (a step out of turn, a rule) as 409/422/404; else 503."""
-    cause: BaseException | None = error.cause
-    while cause is not None and not isinstance(cause, ApplicationError):
-        cause = getattr(cause, "cause", None)
-    if isinstance(cause, ApplicationError) and cause.type == "CertificateRule":
-        details = list(cause.details)
-        code = str(details[0]) if details else "step_not_allowed"
-        status = int(details[1]) if len(details) > 1 else 409
-        field = str(details[2]) if len(details) > 2 and details[2] else None
-        more = [str(d) for d in details[3]] if len(details) > 3 and details[3] else []
-        return rule_error(CertificateRuleError(cause.message, code=code, status=status,
-                                               field=field, details=more))
-    result = ApiError("Шаг не выполнен: сервис временно недоступен, повторите попытку.",
-                      code="unavailable")
-    result.status_code = 503
-    return result
+    return update_refused(error, render=lambda refusal: rule_error(CertificateRuleError(
+        refusal.message, code=refusal.code or "step_not_allowed", status=refusal.status,
+        field=refusal.field, details=refusal.details)),
+        unavailable="Шаг не выполнен: сервис временно недоступен, повторите попытку.")
 
 
-class CertificateRoute(APIRoute):
-    """Routes whose services raise CertificateRuleError: rendered as {error, message, fields}."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except CertificateRuleError as error:
-                raise rule_error(error) from None
-
-        return guarded
+# Routes whose services raise CertificateRuleError: rendered as {error, message, fields}.
+CertificateRoute = translating_route(CertificateRuleError, rule_error)
 
 
 def require_staff(principal: Principal, organization_id: int | None = None,

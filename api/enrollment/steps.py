@@ -15,10 +15,11 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import errors
 from api.errors import ApiError, Conflict
+from api.workflow_errors import update_refused
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +28,9 @@ log = logging.getLogger(__name__)
 UPDATE_TIMEOUT = timedelta(seconds=30)
 QUERY_TIMEOUT = timedelta(seconds=3)
 FINISHED_RU = "Рассмотрение заявления завершено."
-# Error types our workflows and activities raise with a message meant for staff.
-_STAFF_MESSAGE_TYPES = frozenset({"StepNotAllowed", "TransitionNotAllowed"})
 
 
-class ServiceUnavailable(ApiError):
-    status_code = 503
-    code = "unavailable"
+class ServiceUnavailable(errors.ServiceUnavailable):
     default_message = ("Сервис обработки заявлений временно недоступен. Повторите попытку "
                        "через несколько минут.")
 
@@ -55,15 +52,6 @@ def sentence(message: str) -> str:
     return text if text[-1] in ".!?»" else text + "."
 
 
-def _staff_message(error: BaseException | None) -> str | None:
-    """The first message meant for staff along the chain of causes."""
-    while error is not None:
-        if isinstance(error, ApplicationError) and error.type in _STAFF_MESSAGE_TYPES:
-            return error.message
-        error = error.__cause__ or getattr(error, "cause", None)
-    return None
-
-
 async def run_update(client: Client, workflow_id: str, update: Any, arg: Any,
                      *, finished_message: str = FINISHED_RU) -> Any:
     """Execute a workflow update; 409 when the workflow refuses it or has finished."""
@@ -72,13 +60,11 @@ async def run_update(client: Client, workflow_id: str, update: Any, arg: Any,
         return await asyncio.wait_for(handle.execute_update(update, arg),
                                       UPDATE_TIMEOUT.total_seconds())
     except WorkflowUpdateFailedError as exc:
-        message = _staff_message(exc.cause)
-        if message is not None:
-            raise Conflict(sentence(message), code="step_not_allowed") from None
-        log.error("update %s of %s failed: %s", getattr(update, "__name__", update),
-                  workflow_id, type(exc.cause).__name__)
-        raise ServiceUnavailable("Действие не выполнено из-за внутренней ошибки обработки "
-                                 "заявления. Сообщите администратору.") from None
+        raise update_refused(
+            exc, render=lambda refusal: Conflict(sentence(refusal.message),
+                                                 code="step_not_allowed"),
+            unavailable="Действие не выполнено из-за внутренней ошибки обработки заявления. "
+                        "Сообщите администратору.") from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             if await _ended_by_a_fault(handle):

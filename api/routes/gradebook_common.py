@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
+from api.workflow_errors import translating_route
 from domain.access import Principal
 from domain.gradebook.audit import Actor
 from domain.gradebook.errors import GradebookError
@@ -36,19 +33,8 @@ def api_error(error: GradebookError) -> ApiError:
     return result
 
 
-class GradebookRoute(APIRoute):
-    """Routes whose rules raise GradebookError: rendered as {error, message, fields}."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except GradebookError as error:
-                raise api_error(error) from None
-
-        return guarded
+# Routes whose rules raise GradebookError: rendered as {error, message, fields}.
+GradebookRoute = translating_route(GradebookError, api_error)
 
 
 def zone_of(session: Session, settings: Settings, organization_id: int) -> str:

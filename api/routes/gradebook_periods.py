@@ -15,12 +15,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import ApiError, register_field_names
 from api.routes.gradebook_common import GradebookRoute, period_of, write_context
+from api.workflow_errors import update_refused
 from domain.access import Principal
 from domain.gradebook.attendance import AbsenceReason, AttendanceRecord, Presence
 from domain.gradebook.errors import GradebookError
@@ -180,19 +180,7 @@ def _reload(session: SessionDep, ids: list[int]) -> list[db.PeriodMark]:
 
 
 def _update_error(error: WorkflowUpdateFailedError) -> ApiError:
-    cause = error.cause
-    while cause is not None and not isinstance(cause, ApplicationError):
-        cause = cause.cause
-    if isinstance(cause, ApplicationError) and cause.type == "GradebookRule":
-        details = list(cause.details)
-        code = str(details[0]) if details else "conflict"
-        status = int(details[1]) if len(details) > 1 else 409
-        result = ApiError(cause.message, code=code)
-        result.status_code = status
-        return result
-    result = ApiError("Не удалось применить решение; повторите попытку.", code="unavailable")
-    result.status_code = 503
-    return result
+    return update_refused(error, unavailable="Не удалось применить решение; повторите попытку.")
 
 
 @router.post("/period-marks/{period_mark_id}/acknowledge", response_model=PeriodMarkOut,

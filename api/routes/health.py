@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import timedelta
 
@@ -16,6 +17,10 @@ from workflows.health import HealthCheckWorkflow
 
 router = APIRouter(tags=["Служебное"])
 
+# A successful check is reused this long: a probe every second must not start a workflow
+# every second. A failed one is not reused, so readiness returns as soon as it can.
+READY_FOR_SECONDS = 5.0
+
 
 @router.get("/health", summary="Процесс API работает")
 async def health() -> dict[str, str]:
@@ -28,8 +33,32 @@ def _database_ok(url: str) -> bool:
     return True
 
 
-@router.get("/ready", summary="База данных и Temporal (с обработчиком) доступны")
-async def ready(request: Request) -> JSONResponse:
+class Readiness:
+    """The last check's answer, shared: concurrent probes wait for one check in flight."""
+
+    def __init__(self, ready_for: float = READY_FOR_SECONDS) -> None:
+        self.ready_for = ready_for
+        self._checks: dict[str, str] | None = None
+        self._valid_until = 0.0
+        self._running: asyncio.Task[dict[str, str]] | None = None
+
+    async def checks(self, request: Request) -> dict[str, str]:
+        if self._checks is not None and time.monotonic() < self._valid_until:
+            return self._checks
+        if self._running is None or self._running.done():
+            self._running = asyncio.create_task(self._check(request))
+        return await asyncio.shield(self._running)
+
+    async def _check(self, request: Request) -> dict[str, str]:
+        checks = await _check(request)
+        if all(v == "ok" for v in checks.values()):
+            self._checks, self._valid_until = checks, time.monotonic() + self.ready_for
+        else:
+            self._checks = None
+        return checks
+
+
+async def _check(request: Request) -> dict[str, str]:
     checks: dict[str, str] = {}
 
     try:
@@ -49,7 +78,13 @@ async def ready(request: Request) -> JSONResponse:
         checks["temporal"] = "ok" if result == "ok" else result
     except Exception as exc:
         checks["temporal"] = f"error: {type(exc).__name__}"
+    return checks
 
+
+@router.get("/ready", summary="База данных и Temporal (с обработчиком) доступны")
+async def ready(request: Request) -> JSONResponse:
+    readiness: Readiness = request.app.state.readiness
+    checks = await readiness.checks(request)
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse(status_code=200 if ok else 503,
                         content={"status": "ready" if ok else "not_ready", "checks": checks})

@@ -56,3 +56,16 @@ def test_temporal_runs_on_the_same_postgresql() -> None:
     temporal = _compose()["services"]["temporal"]
     assert temporal["environment"]["POSTGRES_SEEDS"] == "postgresql"
     assert temporal["environment"]["DB"].startswith("postgres")
+
+
+def test_temporal_health_uses_the_cli_the_image_ships_and_creates_our_namespace() -> None:
+    services = _compose()["services"]
+    temporal = services["temporal"]
+    check = " ".join(temporal["healthcheck"]["test"])
+    assert "tctl" not in check
+    assert "temporal operator cluster health" in check
+    assert "temporal operator namespace describe" in check and "DEFAULT_NAMESPACE" in check
+    # The namespace the app connects to is the one auto-setup registers (and the UI shows).
+    app_namespace = services["api"]["environment"]["TEMPORAL_NAMESPACE"]
+    assert temporal["environment"]["DEFAULT_NAMESPACE"] == app_namespace
+    assert services["temporal-ui"]["environment"]["TEMPORAL_DEFAULT_NAMESPACE"] == app_namespace

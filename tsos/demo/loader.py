@@ -7,6 +7,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from sqlalchemy.orm import Session
 
 from domain.enrollment.errors import EnrollmentError
 from tsos.db.session import session_scope
@@ -20,11 +21,18 @@ log = logging.getLogger(__name__)
 def load_demo(settings: Settings, console: Console, *, stream: bool = False) -> None:
     url = database_url(settings)
     with console.status("Демо-данные: организации и сотрудники…"), session_scope(url) as session:
-        orgs, users = load_demo_organizations(session, settings.region_oktmo)
+        orgs, users = load_region(session, settings)
     console.print(f"Демо-данные: организаций добавлено {orgs}, сотрудников {users}.")
     load_journal(settings, url, console)
     if stream:
         run_stream(settings, url, console)
+
+
+def load_region(session: Session, settings: Settings) -> tuple[int, int]:
+    """The demo organizations and staff, named after the deployment's region."""
+    return load_demo_organizations(session, settings.region_oktmo,
+                                   region_name=settings.region_name,
+                                   code_prefix=settings.region_code_prefix)
 
 
 def load_journal(settings: Settings, url: str, console: Console) -> None:

@@ -11,8 +11,17 @@ from sqlalchemy.orm import Session
 
 from tsos.db.models import Organization, OrganizationKind, Role, User
 
-FOUNDER = ("Департамент образования и науки г. Севастополя (демо)",
-           "г. Севастополь, ул. Образцовая, д. 100", "+78690000001")
+# The demo region's defaults; a deployment names its own (TSOS_REGION_NAME, …).
+REGION_NAME = "г. Севастополь"
+CODE_PREFIX = "SEV"
+
+
+def founder(region_name: str) -> tuple[str, str, str]:
+    return (f"Департамент образования и науки (демо), {region_name}",
+            f"{region_name}, ул. Образцовая, д. 100", "+78690000001")
+
+
+FOUNDER = founder(REGION_NAME)
 
 STREETS = ["ул. Примерная", "ул. Садовая", "ул. Речная", "ул. Парковая", "ул. Морская",
            "ул. Гагарина", "пр-т Победы", "ул. Ленина", "ул. Большая Морская",
@@ -51,29 +60,30 @@ class DemoOrganization:
     address: str
 
 
-def demo_organizations() -> Iterator[DemoOrganization]:
+def demo_organizations(code_prefix: str = CODE_PREFIX) -> Iterator[DemoOrganization]:
     rng = random.Random(67000000)
     # The two schools of the reference campaign file come first, with its names.
-    yield DemoOrganization("SEV-0801", "ГБОУ «Средняя общеобразовательная школа № 801»",
+    yield DemoOrganization(f"{code_prefix}-0801",
+                           "ГБОУ «Средняя общеобразовательная школа № 801»",
                            "ГБОУ СОШ № 801", OrganizationKind.school, "ул. Примерная, д. 1")
-    yield DemoOrganization("SEV-0802", "ГБОУ «Гимназия № 802»", "ГБОУ Гимназия № 802",
-                           OrganizationKind.school, "ул. Парковая, д. 3")
+    yield DemoOrganization(f"{code_prefix}-0802", "ГБОУ «Гимназия № 802»",
+                           "ГБОУ Гимназия № 802", OrganizationKind.school, "ул. Парковая, д. 3")
     for number in range(1, 55):
         name = (f"ГБОУ «Гимназия № {number}»" if number % 9 == 0 else
                 f"ГБОУ «Средняя общеобразовательная школа № {number}»")
         short = name.replace("«Средняя общеобразовательная школа", "СОШ").replace(
             "«Гимназия", "Гимназия").rstrip("»")
-        yield DemoOrganization(f"SEV-{number:04d}", name, short, OrganizationKind.school,
+        yield DemoOrganization(f"{code_prefix}-{number:04d}", name, short, OrganizationKind.school,
                                f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}")
     colleges = ["Севастопольский политехнический колледж", "Севастопольский морской колледж",
                 "Севастопольский медицинский колледж", "Севастопольский колледж сервиса",
                 "Севастопольский педагогический колледж", "Балаклавский аграрный колледж"]
     for offset, title in enumerate(colleges):
-        yield DemoOrganization(f"SEV-{600 + offset:04d}", f"ГБПОУ «{title}» (демо)",
+        yield DemoOrganization(f"{code_prefix}-{600 + offset:04d}", f"ГБПОУ «{title}» (демо)",
                                f"ГБПОУ {title.split()[1]} колледж", OrganizationKind.college,
                                f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}")
     for number in range(1, 9):
-        yield DemoOrganization(f"SEV-{700 + number:04d}", f"ГБДОУ «Детский сад № {number}»",
+        yield DemoOrganization(f"{code_prefix}-{700 + number:04d}", f"ГБДОУ «Детский сад № {number}»",
                                f"ГБДОУ д/с № {number}", OrganizationKind.kindergarten,
                                f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}")
 
@@ -82,21 +92,24 @@ STAFF_PER_SCHOOL = (("school_head", 1), ("deputy_head", 1), ("admissions_officer
                     ("secretary", 1), ("teacher", 4))
 
 
-def load_demo_organizations(session: Session, oktmo: str) -> tuple[int, int]:
+def load_demo_organizations(session: Session, oktmo: str, *, region_name: str = REGION_NAME,
+                            code_prefix: str = CODE_PREFIX) -> tuple[int, int]:
     """Upsert the demo organizations and their staff; returns (organizations, users) added."""
     rng = random.Random(92)
     orgs_added = users_added = 0
     existing = {o.code: o for o in session.scalars(select(Organization))}
+    founder_name, founder_address, founder_phone = founder(region_name)
 
-    for demo in demo_organizations():
+    for demo in demo_organizations(code_prefix):
         org = existing.get(demo.code)
         if org is None:
             org = Organization(
                 code=demo.code, name=demo.name, short_name=demo.short_name, kind=demo.kind,
-                address=f"299000, г. Севастополь, {demo.address}", oktmo=oktmo,
+                address=f"299000, {region_name}, {demo.address}", oktmo=oktmo,
                 inn=legal_inn(rng), ogrn=ogrn(rng), kpp="920101001",
                 phone=f"+7869{rng.randint(1000000, 9999999)}",
-                founder_name=FOUNDER[0], founder_address=FOUNDER[1], founder_phone=FOUNDER[2],
+                founder_name=founder_name, founder_address=founder_address,
+                founder_phone=founder_phone,
             )
             session.add(org)
             session.flush()

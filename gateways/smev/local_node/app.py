@@ -86,4 +86,22 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/")
+    def about() -> dict[str, Any]:
+        """What this address is, for a person who opens it in a browser."""
+        return {
+            "name": "Локальный узел СМЭВ 3 (ЦОС)",
+            "description": "Учебная замена СМЭВ 3 для разработки и демонстрации: принимает "
+                           "запросы, поставленные в очередь как бы порталом (ЕПГУ), отдаёт "
+                           "их ЦОС и хранит её ответы. С настоящей СМЭВ не связан.",
+            "endpoints": {
+                "/smev": "SOAP СМЭВ 3: GetRequest, Ack, SendResponse, GetStatus, GetResponse",
+                "/admin/enqueue": "поставить запрос портала в очередь (POST, XML)",
+                "/admin/requests": "очередь запросов и их подтверждения",
+                "/admin/responses": "ответы ЦОС в порядке отправки",
+                "/health": "узел работает",
+            },
+            "commands": ["tsos smev-node enqueue ФАЙЛ.xml", "tsos smev-node responses --json"],
+        }
+
     return app

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,8 +11,6 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-DEFAULT_URL = "http://127.0.0.1:8085"
-
 app = typer.Typer(
     help="Локальный узел СМЭВ 3: очередь запросов портала и ответы ЦОС.",
     no_args_is_help=True,
@@ -21,13 +18,16 @@ app = typer.Typer(
 
 
 def default_node_url() -> str:
-    return os.environ.get("TSOS_SMEV_NODE_URL") or DEFAULT_URL
+    from tsos.settings import get_settings
+
+    return get_settings().smev_node_url
 
 
 UrlOption = Annotated[
     str | None,
     typer.Option(
-        "--url", help=f"Адрес узла (по умолчанию TSOS_SMEV_NODE_URL или {DEFAULT_URL})."
+        "--url", help="Адрес узла (по умолчанию TSOS_SMEV_NODE_URL, иначе "
+                      "http://127.0.0.1:TSOS_SMEV_NODE_PORT)."
     ),
 ]
 
@@ -37,7 +37,9 @@ def serve(
     host: Annotated[
         str, typer.Option(help="Адрес для входящих соединений.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Порт.")] = 8085,
+    port: Annotated[
+        int | None, typer.Option(help="Порт (по умолчанию TSOS_SMEV_NODE_PORT).")
+    ] = None,
     db: Annotated[Path, typer.Option(help="Файл SQLite с очередями.")] = Path(
         ".data/smev-node.sqlite3"
     ),
@@ -52,10 +54,11 @@ def serve(
     import uvicorn
 
     from gateways.smev.local_node.app import create_app
+    from tsos.settings import get_settings
 
     uvicorn.run(
-        create_app(db, redelivery_timeout=redelivery_timeout), host=host, port=port,
-        access_log=False,
+        create_app(db, redelivery_timeout=redelivery_timeout), host=host,
+        port=port or get_settings().smev_node_port, access_log=False, log_config=None,
     )
 
 
