@@ -36,12 +36,16 @@ def can_see_organization(principal: Principal, organization_id: int) -> bool:
     )
 
 
-def can_see_pupil(principal: Principal, *, organization_id: int, person_id: int) -> bool:
+def can_see_pupil(principal: Principal, *, organization_id: int, person_id: int,
+                  taught: bool = False) -> bool:
+    """`taught`: the pupil is on the roster of a class the caller (a teacher) teaches or
+    leads, by the gradebook's teaching loads."""
     if principal.is_region_wide:
         return True
-    if principal.role in SCHOOL_WIDE_ROLES or principal.role == "teacher":
-        # Teachers are narrowed to their classes by the gradebook's teaching load.
+    if principal.role in SCHOOL_WIDE_ROLES:
         return principal.organization_id == organization_id
+    if principal.role == "teacher":
+        return principal.organization_id == organization_id and taught
     if principal.role == "guardian":
         return person_id in principal.children_person_ids
     if principal.role == "pupil":

@@ -159,7 +159,8 @@ def pupils_import(
         with console.status("Импорт…") as status, \
                 session_scope(database_url(get_settings())) as s:
             report = import_pupils(s, read_rows(file),
-                                   progress=lambda n: status.update(f"Импорт: {n} строк…"))
+                                   progress=lambda n: status.update(f"Импорт: {n} строк…"),
+                                   source=f"tsos pupils import {file.name}")
     except (ValueError, UnicodeDecodeError, zipfile.BadZipFile):
         # openpyxl refuses a broken workbook (or one with XML entities) with a ValueError.
         console.print(f"Файл «{file.name}» не прочитан: ожидается CSV в UTF-8 или книга "

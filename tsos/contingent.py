@@ -13,11 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.access import Principal
 from domain.people.names import full_name_key
+from tsos import audit
 from tsos.db.models import Organization, Person, Pupil
 
 log = logging.getLogger(__name__)
@@ -109,18 +112,52 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         yield number, row
 
 
+def _find(session: Session, org: Organization, record: PupilRecord) -> Pupil | None:
+    return session.scalar(
+        select(Pupil).join(Person).where(
+            Pupil.organization_id == org.id,
+            Person.match_key == full_name_key(record.surname, record.name, record.patronymic),
+            Person.birth_date == record.birth_date,
+        )
+    )
+
+
+# What the audit log keeps of a pupil, before and after a change.
+AUDITED = ("surname", "name", "patronymic", "birth_date", "address", "grade", "class_letter",
+           "school_year")
+
+
+def _audited_values(pupil: Pupil) -> dict[str, Any]:
+    values = {name: getattr(pupil.person, name) for name in AUDITED[:5]}
+    values |= {name: getattr(pupil, name) for name in AUDITED[5:]}
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def save_pupil(session: Session, org: Organization, record: PupilRecord, *,
+               actor: Principal | None, reason: str | None = None) -> tuple[str, Pupil]:
+    """`upsert_pupil` with its audit event: the changed values, old and new."""
+    existing = _find(session, org, record)
+    old = _audited_values(existing) if existing is not None else {}
+    outcome, pupil = upsert_pupil(session, org, record)
+    if outcome == "unchanged":
+        return outcome, pupil
+
+    session.flush()
+    new = _audited_values(pupil)
+    changed = [name for name in AUDITED if old.get(name) != new[name]]
+    audit.record(session, actor=actor, action=f"pupil.{outcome}", object_type="pupil",
+                 object_id=pupil.id, organization_id=org.id,
+                 old={name: old[name] for name in changed} if old else None,
+                 new={name: new[name] for name in changed}, reason=reason)
+    return outcome, pupil
+
+
 def upsert_pupil(
     session: Session, org: Organization, record: PupilRecord
 ) -> tuple[str, Pupil]:
     """Create or update one pupil of `org`: (created | updated | unchanged, the pupil)."""
     key = full_name_key(record.surname, record.name, record.patronymic)
-    pupil = session.scalar(
-        select(Pupil).join(Person).where(
-            Pupil.organization_id == org.id,
-            Person.match_key == key,
-            Person.birth_date == record.birth_date,
-        )
-    )
+    pupil = _find(session, org, record)
     if pupil is None:
         person = Person(surname=record.surname, name=record.name,
                         patronymic=record.patronymic, birth_date=record.birth_date,
@@ -151,8 +188,10 @@ def import_pupils(
     rows: Iterable[tuple[int, dict[str, str]]],
     *,
     progress: Callable[[int], None] | None = None,
+    source: str = "импорт контингента",
 ) -> ImportReport:
-    """Import every valid row; invalid rows are reported by number and column, not dropped."""
+    """Import every valid row; invalid rows are reported by number and column, not dropped.
+    Each pupil added or changed is audited as the system's act, `source` its reason."""
     report = ImportReport()
     orgs: dict[str, Organization | None] = {}
 
@@ -171,7 +210,8 @@ def import_pupils(
                                               f"школа «{parsed.school_code}» не найдена"))
             continue
 
-        outcome, _ = upsert_pupil(session, org, parsed)
+        outcome, _ = save_pupil(session, org, parsed, actor=None,
+                                reason=f"{source}, строка {row_no}")
         setattr(report, outcome, getattr(report, outcome) + 1)
         if progress and count % 200 == 0:
             progress(count)

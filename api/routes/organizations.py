@@ -7,14 +7,15 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from api.deps import PrincipalDep, SessionDep, require_roles
 from api.errors import Conflict, Forbidden, NotFound, register_field_names
 from domain.access import can_see_organization, can_see_pupil, visible_organization_ids
-from tsos import audit
-from tsos.contingent import PupilRecord, upsert_pupil
+from tsos.contingent import PupilRecord, save_pupil
+from tsos.db.gradebook import ClassMembership
 from tsos.db.models import Organization, Person, Pupil
+from tsos.gradebook.access import pupils_taught_by
 
 router = APIRouter(tags=["Организации и контингент"])
 
@@ -120,6 +121,8 @@ def list_pupils(
 ) -> Page[PupilOut]:
     org = load_visible_organization(session, principal, code)
     query = select(Pupil).join(Person).where(Pupil.organization_id == org.id)
+    if principal.role == "teacher":
+        query = query.where(Pupil.id.in_(pupils_taught_by(principal.user_id)))
     if grade is not None:
         query = query.where(Pupil.grade == grade)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -158,12 +161,9 @@ def create_pupil(code: str, body: PupilIn, session: SessionDep,
                  principal: PrincipalDep) -> PupilOut:
     org = load_visible_organization(session, principal, code)
     record = PupilRecord(school_code=org.code, **body.model_dump())
-    outcome, pupil = upsert_pupil(session, org, record)
+    outcome, pupil = save_pupil(session, org, record, actor=principal)
     if outcome == "unchanged":
         raise Conflict("Такой обучающийся уже есть в контингенте школы.")
-    session.flush()
-    audit.record(session, actor=principal, action=f"pupil.{outcome}", object_type="pupil",
-                 object_id=pupil.id, organization_id=org.id)
     return _pupil_out(pupil)
 
 
@@ -172,7 +172,10 @@ def get_pupil(pupil_id: int, session: SessionDep, principal: PrincipalDep) -> Pu
     pupil = session.get(Pupil, pupil_id)
     if pupil is None:
         raise NotFound("Обучающийся не найден.")
+    taught = principal.role == "teacher" and session.scalar(
+        select(exists(pupils_taught_by(principal.user_id).where(
+            ClassMembership.pupil_id == pupil.id))))
     if not can_see_pupil(principal, organization_id=pupil.organization_id,
-                         person_id=pupil.person_id):
+                         person_id=pupil.person_id, taught=bool(taught)):
         raise Forbidden("Нет доступа к данным этого обучающегося.")
     return _pupil_out(pupil)

@@ -3,7 +3,7 @@ their own children (through links that are active at the moment of the request).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.access import Principal
@@ -103,6 +103,19 @@ def require_pupil(session: Session, principal: Principal, pupil_id: int) -> Pupi
         if principal.role != "teacher" or _teaches_pupil(session, principal.user_id, pupil_id):
             return pupil
     raise refused
+
+
+def pupils_taught_by(user_id: int) -> Select[tuple[int]]:
+    """Ids of the pupils now on the rosters of the classes a teacher has a load in or
+    leads as homeroom teacher: the pupils whose records the teacher may read."""
+    teacher_ids = select(db.Teacher.id).where(db.Teacher.user_id == user_id)
+    classes = select(db.TeachingLoad.school_class_id).where(
+        db.TeachingLoad.teacher_id.in_(teacher_ids)).union(
+        select(db.SchoolClass.id).where(db.SchoolClass.homeroom_teacher_id.in_(teacher_ids)))
+    return select(db.ClassMembership.pupil_id).where(
+        db.ClassMembership.school_class_id.in_(classes),
+        or_(db.ClassMembership.ends_on.is_(None),
+            db.ClassMembership.ends_on >= func.current_date()))
 
 
 def _teaches_pupil(session: Session, user_id: int, pupil_id: int) -> bool:
