@@ -37,6 +37,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from gateways.xml_safety import hardened_parser
+
 from .errors import TransformError
 
 ALGORITHM = "urn://smev-gov-ru/xmldsig/transform"
@@ -87,18 +89,8 @@ def _parse(data: bytes) -> etree._Element:
     if not isinstance(data, bytes):
         raise TypeError("the SMEV transform takes XML octets (bytes)")
 
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=False,
-        remove_pis=False,
-        remove_blank_text=False,
-        strip_cdata=True,
-    )
     try:
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(data, hardened_parser())
     except etree.XMLSyntaxError as exc:
         raise TransformError(
             f"input of the SMEV transform is not well-formed XML: {exc}"
