@@ -39,7 +39,8 @@ def region_database(args: argparse.Namespace) -> tuple[str, Settings]:
     if args.database_url:
         return args.database_url, Settings(DATABASE_URL=args.database_url)
 
-    admin = ensure_embedded_postgres(PROJECT_ROOT / ".data" / "bench-gradebook", database="postgres")
+    admin = ensure_embedded_postgres(PROJECT_ROOT / ".data" / "bench-gradebook",
+                                     database="postgres")
     name = f"tsos_bench_gradebook_{args.size}"
     url = admin.replace("/postgres?", f"/{name}?")
     settings = Settings(DATABASE_URL=url)

@@ -79,7 +79,8 @@ async def test_killed_worker_loses_nothing_and_repeats_nothing(
     worker = _spawn_worker(database_url, address, queue_names)
     orders = list(range(5001, 5081))
     for n, order_id in enumerate(orders):
-        smev_node.enqueue(variant("01-resident", order_id=order_id, child_surname="Тестов" + chr(0x430 + n // 20) + chr(0x430 + n % 20),
+        surname = "Тестов" + chr(0x430 + n // 20) + chr(0x430 + n % 20)
+        smev_node.enqueue(variant("01-resident", order_id=order_id, child_surname=surname,
                                   birth_doc_number=f"{600000 + n}",
                                   filing_date=now - timedelta(minutes=30)))
 

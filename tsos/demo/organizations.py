@@ -83,7 +83,8 @@ def demo_organizations(code_prefix: str = CODE_PREFIX) -> Iterator[DemoOrganizat
                                f"ГБПОУ {title.split()[1]} колледж", OrganizationKind.college,
                                f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}")
     for number in range(1, 9):
-        yield DemoOrganization(f"{code_prefix}-{700 + number:04d}", f"ГБДОУ «Детский сад № {number}»",
+        yield DemoOrganization(f"{code_prefix}-{700 + number:04d}",
+                               f"ГБДОУ «Детский сад № {number}»",
                                f"ГБДОУ д/с № {number}", OrganizationKind.kindergarten,
                                f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}")
 
