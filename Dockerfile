@@ -1,7 +1,7 @@
 # The application image used by docker-compose.yml (API, worker, migrations).
 FROM python:3.11.10-slim-bookworm
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-liberation fontconfig \
+ && apt-get install -y --no-install-recommends fonts-liberation fontconfig libharfbuzz-subset0 \
       libpango-1.0-0 libpangoft2-1.0-0 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

@@ -44,3 +44,19 @@ def test_the_demo_region_is_named_by_the_settings(settings, database_url) -> Non
     assert orgs and all(o.code.startswith("TST-") for o in orgs)
     assert all("Тестовая обл." in o.address for o in orgs)
     assert all("Севастопол" not in (o.founder_name or "") for o in orgs)
+
+
+def test_the_readme_shows_what_tsos_up_prints() -> None:
+    from tsos.supervisor import banner
+
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("**After `make run`**", 1)[1].split("```", 2)[1]
+    shown = [line.rstrip() for line in block.splitlines() if line.strip()]
+    # The defaults, whatever this machine's environment says.
+    defaults = Settings(TSOS_API_HOST="127.0.0.1", TSOS_API_PORT=8000, TEMPORAL_ADDRESS=None,
+                        TSOS_TEMPORAL_UI_PORT=8233, TSOS_SMEV_ENDPOINT=None,
+                        TSOS_SMEV_NODE_PORT=8085, TSOS_SMEV_NODE_URL="")
+    printed = [line.rstrip() for line in banner(defaults, ready=True).splitlines()
+               if line.strip()]
+    assert shown[0] == "ЦОС запускается…"
+    assert shown[2:] == printed
