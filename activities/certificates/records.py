@@ -128,13 +128,14 @@ def _award_json(award: AwardDecision | None) -> dict[str, Any] | None:
     if award is None:
         return None
     return {"title": award.title, "granted": award.granted, "reasons": list(award.reasons),
-            "note": award.note}
+            "note": award.note, "warnings": list(award.warnings)}
 
 
 def _award_of(data: dict[str, Any] | None) -> AwardDecision | None:
     if data is None:
         return None
-    return AwardDecision(data["title"], data["granted"], tuple(data["reasons"]), data["note"])
+    return AwardDecision(data["title"], data["granted"], tuple(data["reasons"]), data["note"],
+                         tuple(data.get("warnings", ())))
 
 
 def decision_json(decision: CertificateDecision | None) -> dict[str, Any] | None:
@@ -147,6 +148,7 @@ def decision_json(decision: CertificateDecision | None) -> dict[str, Any] | None
         "medals": [_award_json(m) for m in decision.medals],
         "rule_set_version": decision.rule_set_version,
         "explanation": list(decision.explanation),
+        "warnings": list(decision.warnings),
     }
 
 

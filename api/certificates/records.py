@@ -73,6 +73,12 @@ async def import_exam_results(
     ctx = cert_context(session, settings, principal)
     report = exam_import.import_results(ctx, content=content, file_name=name,
                                         graduation_year=graduation_year)
+    if report.imported == 0:
+        # Nothing stored: the upload failed as a whole, with every row's problem listed.
+        raise CertificateRuleError(
+            "Ни один результат не загружен: исправьте ошибки в строках файла"
+            if report.errors else "В файле нет результатов ГИА",
+            code="invalid_input", status=422, field="file", details=report.errors)
     return ImportOut(imported=report.imported, replaced=report.replaced,
                      errors=report.errors, ignored_columns=report.ignored_columns)
 
