@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, not_, select
 
 from activities.certificates import store
 from activities.certificates.context import (
@@ -20,8 +21,9 @@ from activities.certificates.records import decision_json, exam_row_of
 from domain.certificates.exams import ExamResult
 from domain.certificates.final_marks import FinalMarks, compute_final_marks
 from domain.certificates.honours import CertificateDecision, decide_certificate
-from domain.certificates.kinds import Level
+from domain.certificates.kinds import CertificateKind, Level
 from domain.certificates.lifecycle import (
+    ISSUED_STATUSES,
     Certificate,
     CertificateEvent,
     CertificateStatus,
@@ -149,10 +151,8 @@ def _compute_pupil(ctx: CertContext, klass: gb.SchoolClass, level: Level,
     scope = scope_of([o for o in pupil.origins if (o.subject_code, o.grade) in used])
     sources = scope.to_json() if scope else {}
 
-    row = ctx.session.scalar(select(db.Certificate).where(
-        db.Certificate.pupil_id == pupil.pupil_id, db.Certificate.level == level.value,
-        db.Certificate.duplicate_of_id.is_(None),
-        db.Certificate.status != CertificateStatus.CANCELLED.value).with_for_update())
+    row = ctx.session.scalar(live_original(pupil.pupil_id, level, graduation_year)
+                             .with_for_update())
     if row is not None and row.status not in ("computed", "reviewed"):
         return row.id
 
@@ -190,6 +190,20 @@ def _compute_pupil(ctx: CertContext, klass: gb.SchoolClass, level: Level,
     empty = dataclasses.replace(created, events=())
     store.save(ctx, row, empty, dataclasses.replace(created, marks_version=version.version))
     return row.id
+
+
+def live_original(pupil_id: int, level: Level, graduation_year: int) -> Select[Any]:
+    """The pupil's one live original of the level and year. An issued справка is not
+    one: the attestat may follow it after a re-take of the exams."""
+    issued_study_record = and_(
+        db.Certificate.kind == CertificateKind.STUDY_RECORD.value,
+        db.Certificate.status.in_([s.value for s in ISSUED_STATUSES]))
+    return select(db.Certificate).where(
+        db.Certificate.pupil_id == pupil_id, db.Certificate.level == level.value,
+        db.Certificate.graduation_year == graduation_year,
+        db.Certificate.duplicate_of_id.is_(None),
+        db.Certificate.status != CertificateStatus.CANCELLED.value,
+        not_(issued_study_record))
 
 
 def _same(ctx: CertContext, row: db.Certificate, final_marks: FinalMarks,

@@ -104,6 +104,13 @@ def cancel(ctx: CertContext, certificate_id: int, *, reason: str,
         blank_stock.write_off(ctx, row.id, act, entry)
     else:
         blank_stock.return_to_stock(ctx, row.id)
+        if entry is not None:
+            # A number taken without a blank (a справка): registration_book.yaml wants
+            # every number closed, never skipped; the row says why it was not issued.
+            book, _ = store.book_of(ctx)
+            with as_rule_errors("reason"):
+                book.record_void(store.entry_of(ctx.session, entry), reason)
+            entry.status, entry.void_reason = "spoiled", reason.strip()
     if row.lock_id is not None:
         lock = ctx.session.get(gb.CertificateLock, row.lock_id)
         if lock is not None and lock.released_at is None:

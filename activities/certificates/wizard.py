@@ -34,8 +34,11 @@ from domain.certificates.registration_book import Handover, HandoverMethod, Orde
 from gateways.pdf import (
     CertificateDocument,
     CertificatePart,
+    CertificatePrintError,
     RenderedCertificate,
+    StudyRecordDocument,
     render_class_pdfs,
+    render_study_record_pdf,
 )
 from tsos.db import certificates as db
 from workflows.certificates.messages import (
@@ -208,8 +211,12 @@ def render_pdfs(inp: RenderInput) -> RenderProgress:
 
     failed = dict(problems)
     groups: dict[tuple[CertificatePart, ...], list[CertificateDocument]] = {}
+    study_records: list[StudyRecordDocument] = []
     for doc in docs:
-        groups.setdefault(tuple(meta[doc.document_id][2]), []).append(doc)
+        if isinstance(doc, StudyRecordDocument):
+            study_records.append(doc)
+        else:
+            groups.setdefault(tuple(meta[doc.document_id][2]), []).append(doc)
     counted = 0
     for parts, group in groups.items():
         def progress(done: int, total: int, before: int = counted) -> None:
@@ -219,6 +226,17 @@ def render_pdfs(inp: RenderInput) -> RenderProgress:
                                           on_progress=progress):
             _store_rendered(inp, run_id, meta, rendered, failed)
         counted += len(group)
+    # A справка is the school's own form on plain paper: no blank, no calibration.
+    for study_record in study_records:
+        try:
+            rendered = RenderedCertificate(study_record.document_id,
+                                           render_study_record_pdf(study_record))
+        except CertificatePrintError as error:
+            rendered = RenderedCertificate(study_record.document_id, None,
+                                           error.message_ru)
+        _store_rendered(inp, run_id, meta, rendered, failed)
+        counted += 1
+        activity.heartbeat(counted, len(docs))
     with runtime().session() as session:
         row = session.get(db.RenderRun, run_id)
         assert row is not None

@@ -236,10 +236,9 @@ def _book_entries(session: SessionDep, organization_id: int, level: str,
             db.BookEntry.organization_id == organization_id, db.BookEntry.level == level,
             db.BookEntry.year == year, db.BookEntry.status != "reserved")
             .order_by(db.BookEntry.sequence)):
-        person = None
+        # The row as it was written: the name saved with it, never the person today.
+        holder = store.holder_of(session, row)
         marks: tuple[SupplementLine, ...] = ()
-        if row.pupil_id is not None:
-            person = store.person_of(session, row.pupil_id)
         if row.certificate_id is not None:
             certificate = session.get(db.Certificate, row.certificate_id)
             assert certificate is not None
@@ -257,10 +256,10 @@ def _book_entries(session: SessionDep, organization_id: int, level: str,
         act = session.get(db.SpoilageAct, row.spoilage_act_id) if row.spoilage_act_id else None
         found.append(RegistrationBookEntry(
             registration_number=row.registration_number, status=status,
-            last_name=person.surname if person else "—",
-            first_name=person.name if person else "",
-            patronymic=person.patronymic if person else None,
-            birth_date=person.birth_date if person else None,
+            last_name=holder.surname if holder else "—",
+            first_name=holder.name if holder else "",
+            patronymic=holder.patronymic if holder else None,
+            birth_date=holder.birth_date if holder else None,
             blank_number=row.blank_number or "",
             supplement_blank_number=row.supplement_blank_number,
             marks=marks if status is not BookEntryStatus.SPOILED else (),
@@ -270,7 +269,8 @@ def _book_entries(session: SessionDep, organization_id: int, level: str,
             postal_item_date=date.fromisoformat(handover["posted_on"])
             if handover.get("posted_on") else None,
             original_registration_number=row.original_registration_number,
-            spoilage_act=f"№ {act.number} от {act.dated:%d.%m.%Y}" if act else None))
+            spoilage_act=f"№ {act.number} от {act.dated:%d.%m.%Y}" if act else None,
+            void_reason=row.void_reason))
     return found
 
 
