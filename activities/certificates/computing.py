@@ -17,7 +17,13 @@ from activities.certificates.context import (
 )
 from activities.certificates.gradebook_port import GradebookMarksSource
 from activities.certificates.ports import MarksSource, PupilMarks, scope_of
-from activities.certificates.records import decision_json, exam_row_of
+from activities.certificates.records import (
+    correction_json,
+    decision_json,
+    exam_row_of,
+    final_marks_of,
+)
+from domain.certificates.corrections import InputCorrection, check_corrections
 from domain.certificates.exams import ExamResult
 from domain.certificates.final_marks import FinalMarks, compute_final_marks
 from domain.certificates.honours import CertificateDecision, decide_certificate
@@ -223,7 +229,14 @@ def report_issue(ctx: CertContext, certificate_id: int, line_code: str,
                  description: str) -> db.MarkIssue:
     ctx.require_staff("сообщать об ошибке в отметке")
     row, certificate = store.load(ctx, certificate_id, for_update=False)
-    if certificate.is_locked or certificate.status is CertificateStatus.CANCELLED:
+    # After issue the error goes the same way (the deputy head approves the correction),
+    # and a duplicate carries the recomputed marks.
+    after_issue = certificate.status in ISSUED_STATUSES
+    if after_issue and certificate.disposition is not None:
+        raise CertificateRuleError(
+            "Документ уже заменён дубликатом: сообщите об ошибке в последнем выданном")
+    if (certificate.is_locked and not after_issue) or (
+            certificate.status is CertificateStatus.CANCELLED):
         raise CertificateRuleError(
             "Отметки этого документа уже зафиксированы: исправление возможно только "
             "отменой документа до выдачи или через дубликат")
@@ -235,7 +248,8 @@ def report_issue(ctx: CertContext, certificate_id: int, line_code: str,
                                    status=422, field="description")
     issue = db.MarkIssue(certificate_id=row.id, organization_id=ctx.organization_id,
                          line_code=line_code, description=description.strip(),
-                         status="open", reported_by=ctx.user_id, reported_at=ctx.at)
+                         status="open", reported_by=ctx.user_id, reported_at=ctx.at,
+                         after_issue=after_issue)
     ctx.session.add(issue)
     ctx.session.flush()
     store.store_events(ctx, row.id, [_issue_event(certificate, ctx, "report_mark_issue",
@@ -245,8 +259,13 @@ def report_issue(ctx: CertContext, certificate_id: int, line_code: str,
 
 
 def resolve_issue(ctx: CertContext, issue_id: int, *, corrected: bool, resolution: str,
-                  correction_request_id: int | None = None) -> db.MarkIssue:
-    """The deputy head's answer: the gradebook was corrected, or the mark stands."""
+                  correction_request_id: int | None = None,
+                  corrected_inputs: Sequence[InputCorrection] = ()) -> db.MarkIssue:
+    """The deputy head's answer: the gradebook was corrected, or the mark stands.
+
+    For an issued document the gradebook is locked for good: the deputy head approves the
+    corrected period marks themselves, and a duplicate applies them.
+    """
     if ctx.role != "deputy_head":
         raise CertificateRuleError(
             "Ответ на замечание к отметке даёт заместитель директора", code="forbidden",
@@ -264,6 +283,24 @@ def resolve_issue(ctx: CertContext, issue_id: int, *, corrected: bool, resolutio
         if request is None or request.organization_id != ctx.organization_id:
             raise CertificateRuleError("Запрос на исправление не найден", code="not_found",
                                        status=404, field="correction_request_id")
+    if issue.after_issue and corrected:
+        certificate = ctx.session.get(db.Certificate, issue.certificate_id)
+        assert certificate is not None
+        version = ctx.session.get(db.FinalMarksVersion, certificate.final_marks_id)
+        assert version is not None
+        wrong_line = [c for c in corrected_inputs if c.line_code != issue.line_code]
+        if wrong_line:
+            raise CertificateRuleError(
+                "Исправленные отметки должны относиться к строке замечания",
+                code="invalid_input", status=422, field="corrected_inputs")
+        with as_rule_errors("corrected_inputs"):
+            check_corrections(final_marks_of(version), corrected_inputs)
+        issue.corrected_inputs = [correction_json(c) for c in corrected_inputs]
+    elif corrected_inputs:
+        raise CertificateRuleError(
+            "До выдачи отметка исправляется в журнале: исправленные отметки указываются "
+            "только для выданного документа", code="invalid_input", status=422,
+            field="corrected_inputs")
     issue.status = "corrected" if corrected else "rejected"
     issue.resolution = resolution.strip()
     issue.resolved_by, issue.resolved_at = ctx.user_id, ctx.at

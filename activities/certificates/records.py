@@ -6,6 +6,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from domain.certificates.corrections import InputCorrection
 from domain.certificates.exams import ExamForm, ExamResult
 from domain.certificates.final_marks import FinalMark, FinalMarks
 from domain.certificates.honours import AwardDecision, CertificateDecision
@@ -182,3 +183,16 @@ def handover_of(data: dict[str, Any] | None) -> Handover | None:
         postal_item_number=data["postal_item_number"],
         posted_on=date.fromisoformat(data["posted_on"]) if data["posted_on"] else None,
     )
+
+
+def correction_json(correction: InputCorrection) -> dict[str, Any]:
+    return {"line_code": correction.line_code, "subject": correction.subject,
+            "grade": correction.grade, "period": correction.period.value,
+            "value": value_json(correction.value)}
+
+
+def correction_of(data: dict[str, Any]) -> InputCorrection:
+    value = value_of(data["value"])
+    assert value is not None
+    return InputCorrection(data["line_code"], data["subject"], data["grade"],
+                           Period(data["period"]), value)

@@ -29,7 +29,6 @@ from activities.certificates import (
 from activities.certificates.context import CertContext, CertificateRuleError
 from activities.context import runtime
 from domain.certificates.lifecycle import DuplicateGround, OriginalDisposition
-from domain.certificates.marks import PassMark
 from domain.certificates.registration_book import Handover, HandoverMethod, OrderRef
 from gateways.pdf import (
     CertificateDocument,
@@ -127,15 +126,10 @@ def _issue(ctx: CertContext, p: dict[str, Any], ids: list[int]) -> None:
 
 
 def _duplicate(ctx: CertContext, p: dict[str, Any], ids: list[int]) -> int:
-    corrections = [
-        issuing.LineCorrection(c["line_code"],
-                               PassMark.PASSED if c["value"] == "passed" else c["value"])
-        for c in p.get("corrections", [])
-    ]
     return issuing.duplicate(ctx, p["original_certificate_id"],
                              ground=DuplicateGround(p["ground"]),
                              disposition=OriginalDisposition(p["disposition"]),
-                             reason=p["reason"], corrections=corrections,
+                             reason=p["reason"], issue_ids=p.get("issue_ids", []),
                              supplement_only=p.get("supplement_only", False))
 
 

@@ -63,9 +63,11 @@ ALLOWED = {
     "duplicate": ["duplicate"],
     "review": ["report_issue", "recompute", "approve_review", "cancel"],
     "awaiting_corrections": ["report_issue", "recompute", "cancel"],
-    "form": ["form", "cancel"],
-    "assign_blanks": ["assign_blanks", "cancel"],
-    "render": ["render", "cancel"],
+    # After a cancel in these steps the pupil's certificate is computed again (a new one):
+    # `recompute` brings it back through review and forming in the same wizard.
+    "form": ["form", "cancel", "recompute"],
+    "assign_blanks": ["assign_blanks", "cancel", "recompute"],
+    "render": ["render", "cancel", "recompute"],
     "rendering": [],
     "confirm_print": ["spoil", "confirm_printed", "cancel"],
     "issue": ["issue", "spoil", "confirm_printed", "cancel", "export"],
@@ -181,9 +183,12 @@ class CertificateWizardWorkflow:
             await self._recompute(actor)
 
     async def _recompute(self, actor: StaffActor) -> None:
+        before = self.step
         outcome = await self._apply(actor, "compute", {"pupil_ids": self.pupil_ids})
         self.ids = outcome.certificate_ids
-        self._after_review_change()
+        computed = any(c.status == "computed" for c in self._live())
+        if before in ("review", "awaiting_corrections") or computed:
+            self._after_review_change()
 
     @workflow.update
     async def approve_review(self, inp: ApproveReview) -> WizardView:
