@@ -120,11 +120,13 @@ def compute_class(ctx: CertContext, school_class_id: int, graduation_year: int,
     source = source or GradebookMarksSource(ctx.session)
     marks = source.period_marks(chosen, marks_grades(rule_set, level))
     exams = _exam_results(ctx, chosen, graduation_year)
+    names = dict(ctx.session.execute(select(gb.Subject.code, gb.Subject.name)).all())
 
     ids = []
     for pupil_id in chosen:
         ids.append(_compute_pupil(ctx, klass, level, graduation_year, rule_set, mapping,
-                                  term_kind, marks[pupil_id], exams.get(pupil_id, [])))
+                                  term_kind, marks[pupil_id], exams.get(pupil_id, []),
+                                  names))
     log.info("certificates computed: class %s pupils %s", klass.id, len(ids))
     return ids
 
@@ -142,9 +144,9 @@ def _exam_results(ctx: CertContext, pupil_ids: Sequence[int], graduation_year: i
 def _compute_pupil(ctx: CertContext, klass: gb.SchoolClass, level: Level,
                    graduation_year: int, rule_set: RuleSet, mapping: LineMapping,
                    term_kind: TermKind | None, pupil: PupilMarks,
-                   exams: list[ExamResult]) -> int:
+                   exams: list[ExamResult], names: dict[str, str]) -> int:
     final_marks = compute_final_marks(level, pupil.marks, exams, rule_set, mapping,
-                                      term_kind=term_kind)
+                                      term_kind=term_kind, subject_names=names)
     if pupil.problems:
         final_marks = dataclasses.replace(
             final_marks, problems=(*pupil.problems, *final_marks.problems))

@@ -60,7 +60,7 @@ class GradebookMarksSource:
     ) -> Mapping[int, PupilMarks]:
         rows = self.session.execute(
             select(gb.PeriodMark, gb.SchoolClass.grade, gb.Subject.code, gb.Term,
-                   SchoolYear)
+                   SchoolYear, gb.Subject.name)
             .join(gb.SchoolClass, gb.SchoolClass.id == gb.PeriodMark.school_class_id)
             .join(gb.Subject, gb.Subject.id == gb.PeriodMark.subject_id)
             .join(SchoolYear, SchoolYear.id == gb.PeriodMark.school_year_id)
@@ -74,10 +74,10 @@ class GradebookMarksSource:
         marks: dict[int, list[PeriodMark]] = {p: [] for p in pupil_ids}
         origins: dict[int, list[MarkOrigin]] = {p: [] for p in pupil_ids}
         problems: dict[int, list[str]] = {p: [] for p in pupil_ids}
-        for row, grade, code, term, year in rows:
+        for row, grade, code, term, year, subject_name in rows:
             period = Period.YEAR if term is None else _TERM_PERIODS[(term.term_kind,
                                                                      term.number)]
-            where = f"{period.label} {grade} класса по предмету «{code}»"
+            where = f"{period.label} {grade} класса по предмету «{subject_name}»"
             if row.status != "confirmed":
                 problems[row.pupil_id].append(f"отметка за {where} не подтверждена")
                 continue

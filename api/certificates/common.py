@@ -139,7 +139,8 @@ def rule_error(error: CertificateRuleError) -> ApiError:
         fields.append({"field": error.field,
                        "name": FIELD_NAMES_RU.get(error.field, error.field),
                        "message": error.message})
-    fields += [{"field": error.field or "body", "name": "строка", "message": d}
+    detail_name = FIELD_NAMES_RU.get(error.field or "", "замечание")
+    fields += [{"field": error.field or "body", "name": detail_name, "message": d}
                for d in error.details]
     result = ApiError(error.message, code=error.code, fields=fields)
     result.status_code = error.status

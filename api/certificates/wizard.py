@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -154,6 +154,40 @@ async def _out(session: SessionDep, view: m.WizardView) -> WizardOut:
     details = await run_in_threadpool(_details, session, view)
     roster = await run_in_threadpool(_roster, session, view)
     return WizardOut(**view.model_dump(), details=details, roster=roster)
+
+
+class GraduatingClassOut(BaseModel):
+    school_class_id: int
+    name: str
+    school_year: str
+    graduation_year: int
+    pupils: int
+    wizard_id: str
+
+
+@router.get("/classes", response_model=list[GraduatingClassOut],
+            summary="Выпускные классы школы (9 и 11) и их мастера оформления")
+def graduating_classes(session: SessionDep, principal: PrincipalDep
+                       ) -> list[GraduatingClassOut]:
+    organization_id = require_staff(principal, roles=READ_ROLES)
+    code = organization_code(session, organization_id)
+    found = []
+    for klass, year in session.execute(select(gb.SchoolClass, SchoolYear).join(
+            SchoolYear, SchoolYear.id == gb.SchoolClass.school_year_id).where(
+            gb.SchoolClass.organization_id == organization_id,
+            gb.SchoolClass.grade.in_(list(computing.LEVEL_OF_GRADE)))
+            .order_by(SchoolYear.starts_on.desc(), gb.SchoolClass.grade,
+                      gb.SchoolClass.letter)).all():
+        pupils = session.scalar(select(func.count(func.distinct(
+            gb.ClassMembership.pupil_id))).where(
+            gb.ClassMembership.school_class_id == klass.id,
+            gb.ClassMembership.study_group_id.is_(None),
+            gb.ClassMembership.ends_on.is_(None))) or 0
+        found.append(GraduatingClassOut(
+            school_class_id=klass.id, name=f"{klass.grade} {klass.letter}",
+            school_year=year.name, graduation_year=year.ends_on.year, pupils=pupils,
+            wizard_id=class_wizard_id(code, klass.id, year.ends_on.year)))
+    return found
 
 
 @router.post("/wizards", status_code=201, response_model=WizardOut,
