@@ -197,6 +197,7 @@ class ReconciliationRowOut(BaseModel):
     spoiled: int
     awaiting_issue: int
     in_stock: int
+    assigned: int
     balances: bool
 
 
@@ -210,7 +211,8 @@ class ReconciliationOut(BaseModel):
 
 
 @router.get("/blanks/reconciliation", response_model=ReconciliationOut,
-            summary="Сверка бланков: поступило = выдано + дубликаты + испорчено + на складе")
+            summary="Сверка бланков: поступило = выдано + дубликаты + испорчено + назначено "
+                    "+ на складе; склад сверяется с книгой регистрации")
 def reconciliation(session: SessionDep, settings: SettingsDep, principal: PrincipalDep,
                    as_of: date | None = None) -> ReconciliationOut:
     ctx = cert_context(session, settings, principal)
@@ -221,7 +223,7 @@ def reconciliation(session: SessionDep, settings: SettingsDep, principal: Princi
             batch=row.batch_id, kind=row.kind.label if row.kind else None,
             received=row.received, issued=row.issued, duplicates=row.duplicates,
             spoiled=row.spoiled, awaiting_issue=row.awaiting_issue, in_stock=row.in_stock,
-            balances=row.balances)
+            assigned=row.assigned, balances=row.balances)
 
     return ReconciliationOut(as_of=report.as_of, balanced=report.balanced,
                              rows=[out(r) for r in report.rows], totals=out(report.totals),
