@@ -203,15 +203,19 @@ def _compute_pupil(ctx: CertContext, klass: gb.SchoolClass, level: Level,
 def live_original(pupil_id: int, level: Level, graduation_year: int) -> Select[Any]:
     """The pupil's one live original of the level and year. An issued справка is not
     one: the attestat may follow it after a re-take of the exams."""
-    issued_study_record = and_(
-        db.Certificate.kind == CertificateKind.STUDY_RECORD.value,
-        db.Certificate.status.in_([s.value for s in ISSUED_STATUSES]))
-    return select(db.Certificate).where(
+    return live_documents(select(db.Certificate).where(
         db.Certificate.pupil_id == pupil_id, db.Certificate.level == level.value,
         db.Certificate.graduation_year == graduation_year,
         db.Certificate.duplicate_of_id.is_(None),
-        db.Certificate.status != CertificateStatus.CANCELLED.value,
-        not_(issued_study_record))
+        db.Certificate.status != CertificateStatus.CANCELLED.value))
+
+
+def live_documents(query: Select[Any]) -> Select[Any]:
+    """Certificates that still stand for the pupil: an issued справка is done with."""
+    issued_study_record = and_(
+        db.Certificate.kind == CertificateKind.STUDY_RECORD.value,
+        db.Certificate.status.in_([s.value for s in ISSUED_STATUSES]))
+    return query.where(not_(issued_study_record))
 
 
 def _same(ctx: CertContext, row: db.Certificate, final_marks: FinalMarks,

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from activities.certificates.computing import live_documents
 from activities.certificates.context import CertContext, CertificateRuleError
 from domain.certificates.exam_csv import parse_exam_results_csv
 from domain.certificates.exams import ExamResult
@@ -155,11 +156,14 @@ def store_result(ctx: CertContext, pupil_id: int, graduation_year: int,
 
 def locking_certificate(ctx: CertContext, pupil_id: int,
                         graduation_years: Collection[int]) -> db.Certificate | None:
-    """A formed, printed or issued document of the pupil that the exam results feed."""
-    return ctx.session.scalar(select(db.Certificate).where(
+    """A formed, printed or issued document of the pupil that the exam results feed.
+
+    An issued справка is not one: the pupil re-takes the exams for the attestat.
+    """
+    return ctx.session.scalar(live_documents(select(db.Certificate).where(
         db.Certificate.pupil_id == pupil_id,
         db.Certificate.graduation_year.in_(list(graduation_years)),
-        db.Certificate.status.in_([s.value for s in LOCKED_STATUSES]))
+        db.Certificate.status.in_([s.value for s in LOCKED_STATUSES])))
         .order_by(db.Certificate.id).limit(1))
 
 
