@@ -65,3 +65,8 @@ async def api(settings, database_url, temporal_env, queue_names,  # type: ignore
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://tsos.test") as client:
             yield client
+    # Wizard ids come from the class, which every test's database numbers alike: a wizard
+    # a test leaves open would refuse the next test's start.
+    async for execution in temporal_env.client.list_workflows(
+            "WorkflowType = 'CertificateWizard' AND ExecutionStatus = 'Running'"):
+        await temporal_env.client.get_workflow_handle(execution.id).terminate()

@@ -12,7 +12,10 @@ from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
 from tests.certificates.frdo_template import official_frdo_template
+from tests.certificates.pdf_text import expected_rows, supplement_rows
 from tests.certificates.school import GRADUATION_YEAR, School
+from tsos.db import certificates as cdb
+from tsos.db.session import session_scope
 
 ORDER = {"order_number": "45-у", "order_date": "2026-06-24", "handed_over_on": "2026-06-26"}
 DATA = "Шаблон"
@@ -40,8 +43,8 @@ def _validations(workbook: Workbook) -> set[tuple[object, ...]]:
             for dv in workbook[DATA].data_validations.dataValidation}
 
 
-async def test_secretary_runs_the_class_through_the_api(api, school: School,
-                                                        headers_for) -> None:
+async def test_secretary_runs_the_class_through_the_api(api, school: School, headers_for,
+                                                        database_url) -> None:
     secretary = headers_for(school.secretary)
     stranger = headers_for(school.other_secretary)
     deputy = headers_for(school.deputy)
@@ -94,7 +97,12 @@ async def test_secretary_runs_the_class_through_the_api(api, school: School,
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(single.content)).pages)
     # Ёлкина: (4 + 3) / 2 = 3.5 → 4 in informatics, half up; «Ё» kept as in the passport.
     assert "Ёлкина" in text and "Алёна" in text and "Информатика" in text
-    assert "4 (хорошо)" in text and "3 (удовлетворительно)" not in text
+    # The supplement says exactly the stored final marks, line by line.
+    with session_scope(database_url) as session:
+        row = session.get(cdb.Certificate, ids["Ёлкина"])
+        marks = session.get(cdb.FinalMarksVersion, row.final_marks_id).marks
+    assert supplement_rows(single.content, "И. И. Директорова") == expected_rows(marks)
+    assert "Информатика 4 (хорошо)" in expected_rows(marks)
     assert (await api.get(f"/certificates/{ids['Ёлкина']}/pdf",
                           headers=stranger)).status_code == 403
     archive = await api.get(f"/certificates/wizards/{wizard}/pdfs.zip", headers=secretary)

@@ -89,7 +89,8 @@ class CertificateWizardWorkflow:
     @workflow.init
     def __init__(self, inp: WizardInput) -> None:
         self.input: WizardInput | None = inp
-        self.step = "starting"
+        # The first step is known from the input: an update in the first task finds it.
+        self.step = "choose_class" if inp.mode == "class" else "duplicate"
         self.ids: list[int] = []
         self.certificates: list[CertificateSummary] = []
         self.render_progress: RenderProgress | None = None
@@ -104,7 +105,6 @@ class CertificateWizardWorkflow:
 
     @workflow.run
     async def run(self, inp: WizardInput) -> WizardView:
-        self.step = "choose_class" if inp.mode == "class" else "duplicate"
         while self.step != "done":
             await workflow.wait_condition(lambda: bool(self.render_queue)
                                           or self.step == "done")
