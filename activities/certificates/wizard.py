@@ -97,6 +97,7 @@ def summaries(ctx: CertContext, certificate_ids: list[int]) -> list[CertificateS
             registration_number=row.registration_number or _reserved_number(ctx, row.id),
             has_pdf=row.id in pdfs and pdfs[row.id] == row.blank_number,
             problems=list(version.problems), warnings=list(version.warnings),
+            notices=list((version.decision or {}).get("warnings", [])),
             open_issues=sum(1 for i in issues if i.certificate_id == row.id)))
     return found
 

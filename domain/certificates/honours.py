@@ -330,8 +330,8 @@ def _first_attempt_outcome(
             # wait for the data instead of being granted on trust.
             return False, (
                 f"{MISSING_DATA} {first.describe()}: не указан "
-                f"{' и '.join(missing)}. Отличие не подтверждается, пока их не внесут "
-                "в результаты ГИА"
+                f"{' и '.join(missing)}. Отличие не подтверждается, пока эти данные не "
+                "внесены в результаты ГИА"
             )
         text = (
             f"{first.describe()} пройден без пересдачи, первичный балл "

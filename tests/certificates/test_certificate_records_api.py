@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 import zipfile
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from activities.certificates import computing, forming
 from tests.certificates.pdf_text import pdf_pages
 from tests.certificates.school import GRADUATION_YEAR, School, context
 from tests.certificates.test_certificate_frdo_export import _issue_class
+from tsos.db import certificates as cdb
 from tsos.db import gradebook as gb
 from tsos.db.session import session_scope
 
@@ -86,7 +87,12 @@ async def test_exam_results_entered_by_hand_and_locked_once_formed(
 
 
 async def test_previews_of_a_certificate_and_of_the_class(api, school: School, headers_for,
-                                                         temporal_env) -> None:
+                                                         temporal_env, database_url) -> None:
+    # Борисов's physics exam lacks its primary points: said to the secretary.
+    with session_scope(database_url) as session:
+        session.execute(update(cdb.ExamResult).where(
+            cdb.ExamResult.pupil_id == school.pupils[1],
+            cdb.ExamResult.subject == "physics").values(primary_points=None))
     secretary = headers_for(school.secretary)
     started = await api.post("/certificates/wizards", json={"school_class_id": school.class_id},
                              headers=secretary)
@@ -94,6 +100,12 @@ async def test_previews_of_a_certificate_and_of_the_class(api, school: School, h
     view = (await api.post(f"/certificates/wizards/{wizard}/choose-class", json={},
                            headers=secretary)).json()
     anna = next(d for d in view["details"] if d["surname"] == "Антонова")
+    boris = next(d for d in view["details"] if d["surname"] == "Борисов")
+    assert anna["notices"] == []
+    assert boris["notices"] == [
+        "Нет данных: ОГЭ по предмету «Физика»: не указан первичный балл. Отличие не "
+        "подтверждается, пока эти данные не внесены в результаты ГИА"]
+    assert boris["explanation"][0] == "Внимание: " + boris["notices"][0]
     early = await api.get(f"/certificates/{anna['certificate_id']}/preview.pdf",
                           headers=secretary)
     assert early.status_code == 409

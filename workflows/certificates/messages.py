@@ -62,6 +62,8 @@ class CertificateSummary(BaseModel):
     has_pdf: bool = False
     problems: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    # Data the decision lacks (e.g. an exam's primary points): honours wait for it.
+    notices: list[str] = Field(default_factory=list)
     open_issues: int = 0
 
 
