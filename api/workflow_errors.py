@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from temporalio.client import WorkflowUpdateFailedError
 
@@ -55,9 +56,17 @@ def _innermost(error: BaseException) -> BaseException:
         error = cause
 
 
-def translating_route(error_type: type[E],
-                      translate: Callable[[E], ApiError]) -> type[APIRoute]:
-    """A route class whose endpoints may raise `error_type`: rendered by `translate`."""
+def translating_route(
+    error_type: type[E],
+    translate: Callable[[E], ApiError],
+    *,
+    validation: Callable[[RequestValidationError], ApiError] | None = None,
+) -> type[APIRoute]:
+    """A route class whose endpoints may raise `error_type`: rendered by `translate`.
+
+    `validation`, when given, renders the request's validation errors in the area's own words
+    instead of the application-wide handler's.
+    """
 
     class TranslatingRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -68,6 +77,10 @@ def translating_route(error_type: type[E],
                     return await handler(request)
                 except error_type as error:
                     raise translate(error) from None
+                except RequestValidationError as error:
+                    if validation is None:
+                        raise
+                    raise validation(error) from None
 
             return guarded
 

@@ -191,11 +191,18 @@ def reconciliation(ctx: CertContext, as_of: date,
     for row in ctx.session.scalars(select(db.BlankReceipt).where(
             db.BlankReceipt.organization_id == ctx.organization_id)
             .order_by(db.BlankReceipt.id)):
-        numbers = tuple(ctx.session.scalars(select(db.Blank.number).where(
-            db.Blank.receipt_id == row.id).order_by(db.Blank.number)))
+        # The receipt's range, whatever the stock table still holds of it.
+        with as_rule_errors():
+            numbers = blank_number_range(row.first_number, row.last_number)
         receipts.append(BlankReceipt(str(row.id), row.organization_id, BlankKind(row.kind),
-                                     row.received_on, numbers, row.document))
+                                     row.received_on, numbers, row.document, row.quantity))
+    # The stock table holds the fates as they are now: checked against the book for today.
+    stock = None
+    if as_of >= ctx.today:
+        stock = dict(ctx.session.execute(select(db.Blank.number, db.Blank.fate).where(
+            db.Blank.organization_id == ctx.organization_id)).all())
     book, _ = store.book_of(ctx)
     with as_rule_errors():
         return reconcile_blanks(receipts, book.entries, organization_id=ctx.organization_id,
-                                as_of=as_of, counted_in_stock=counted_in_stock)
+                                as_of=as_of, counted_in_stock=counted_in_stock,
+                                stock_fates=stock)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, not_, select
 
 from activities.certificates import store
 from activities.certificates.context import (
@@ -16,12 +17,19 @@ from activities.certificates.context import (
 )
 from activities.certificates.gradebook_port import GradebookMarksSource
 from activities.certificates.ports import MarksSource, PupilMarks, scope_of
-from activities.certificates.records import decision_json, exam_row_of
+from activities.certificates.records import (
+    correction_json,
+    decision_json,
+    exam_row_of,
+    final_marks_of,
+)
+from domain.certificates.corrections import InputCorrection, check_corrections
 from domain.certificates.exams import ExamResult
 from domain.certificates.final_marks import FinalMarks, compute_final_marks
 from domain.certificates.honours import CertificateDecision, decide_certificate
-from domain.certificates.kinds import Level
+from domain.certificates.kinds import CertificateKind, Level
 from domain.certificates.lifecycle import (
+    ISSUED_STATUSES,
     Certificate,
     CertificateEvent,
     CertificateStatus,
@@ -112,11 +120,13 @@ def compute_class(ctx: CertContext, school_class_id: int, graduation_year: int,
     source = source or GradebookMarksSource(ctx.session)
     marks = source.period_marks(chosen, marks_grades(rule_set, level))
     exams = _exam_results(ctx, chosen, graduation_year)
+    names = dict(ctx.session.execute(select(gb.Subject.code, gb.Subject.name)).all())
 
     ids = []
     for pupil_id in chosen:
         ids.append(_compute_pupil(ctx, klass, level, graduation_year, rule_set, mapping,
-                                  term_kind, marks[pupil_id], exams.get(pupil_id, [])))
+                                  term_kind, marks[pupil_id], exams.get(pupil_id, []),
+                                  names))
     log.info("certificates computed: class %s pupils %s", klass.id, len(ids))
     return ids
 
@@ -134,9 +144,9 @@ def _exam_results(ctx: CertContext, pupil_ids: Sequence[int], graduation_year: i
 def _compute_pupil(ctx: CertContext, klass: gb.SchoolClass, level: Level,
                    graduation_year: int, rule_set: RuleSet, mapping: LineMapping,
                    term_kind: TermKind | None, pupil: PupilMarks,
-                   exams: list[ExamResult]) -> int:
+                   exams: list[ExamResult], names: dict[str, str]) -> int:
     final_marks = compute_final_marks(level, pupil.marks, exams, rule_set, mapping,
-                                      term_kind=term_kind)
+                                      term_kind=term_kind, subject_names=names)
     if pupil.problems:
         final_marks = dataclasses.replace(
             final_marks, problems=(*pupil.problems, *final_marks.problems))
@@ -149,10 +159,8 @@ def _compute_pupil(ctx: CertContext, klass: gb.SchoolClass, level: Level,
     scope = scope_of([o for o in pupil.origins if (o.subject_code, o.grade) in used])
     sources = scope.to_json() if scope else {}
 
-    row = ctx.session.scalar(select(db.Certificate).where(
-        db.Certificate.pupil_id == pupil.pupil_id, db.Certificate.level == level.value,
-        db.Certificate.duplicate_of_id.is_(None),
-        db.Certificate.status != CertificateStatus.CANCELLED.value).with_for_update())
+    row = ctx.session.scalar(live_original(pupil.pupil_id, level, graduation_year)
+                             .with_for_update())
     if row is not None and row.status not in ("computed", "reviewed"):
         return row.id
 
@@ -192,6 +200,24 @@ def _compute_pupil(ctx: CertContext, klass: gb.SchoolClass, level: Level,
     return row.id
 
 
+def live_original(pupil_id: int, level: Level, graduation_year: int) -> Select[Any]:
+    """The pupil's one live original of the level and year. An issued справка is not
+    one: the attestat may follow it after a re-take of the exams."""
+    return live_documents(select(db.Certificate).where(
+        db.Certificate.pupil_id == pupil_id, db.Certificate.level == level.value,
+        db.Certificate.graduation_year == graduation_year,
+        db.Certificate.duplicate_of_id.is_(None),
+        db.Certificate.status != CertificateStatus.CANCELLED.value))
+
+
+def live_documents(query: Select[Any]) -> Select[Any]:
+    """Certificates that still stand for the pupil: an issued справка is done with."""
+    issued_study_record = and_(
+        db.Certificate.kind == CertificateKind.STUDY_RECORD.value,
+        db.Certificate.status.in_([s.value for s in ISSUED_STATUSES]))
+    return query.where(not_(issued_study_record))
+
+
 def _same(ctx: CertContext, row: db.Certificate, final_marks: FinalMarks,
           decision: CertificateDecision | None) -> bool:
     current = ctx.session.get(db.FinalMarksVersion, row.final_marks_id)
@@ -209,7 +235,14 @@ def report_issue(ctx: CertContext, certificate_id: int, line_code: str,
                  description: str) -> db.MarkIssue:
     ctx.require_staff("сообщать об ошибке в отметке")
     row, certificate = store.load(ctx, certificate_id, for_update=False)
-    if certificate.is_locked or certificate.status is CertificateStatus.CANCELLED:
+    # After issue the error goes the same way (the deputy head approves the correction),
+    # and a duplicate carries the recomputed marks.
+    after_issue = certificate.status in ISSUED_STATUSES
+    if after_issue and certificate.disposition is not None:
+        raise CertificateRuleError(
+            "Документ уже заменён дубликатом: сообщите об ошибке в последнем выданном")
+    if (certificate.is_locked and not after_issue) or (
+            certificate.status is CertificateStatus.CANCELLED):
         raise CertificateRuleError(
             "Отметки этого документа уже зафиксированы: исправление возможно только "
             "отменой документа до выдачи или через дубликат")
@@ -221,7 +254,8 @@ def report_issue(ctx: CertContext, certificate_id: int, line_code: str,
                                    status=422, field="description")
     issue = db.MarkIssue(certificate_id=row.id, organization_id=ctx.organization_id,
                          line_code=line_code, description=description.strip(),
-                         status="open", reported_by=ctx.user_id, reported_at=ctx.at)
+                         status="open", reported_by=ctx.user_id, reported_at=ctx.at,
+                         after_issue=after_issue)
     ctx.session.add(issue)
     ctx.session.flush()
     store.store_events(ctx, row.id, [_issue_event(certificate, ctx, "report_mark_issue",
@@ -231,8 +265,13 @@ def report_issue(ctx: CertContext, certificate_id: int, line_code: str,
 
 
 def resolve_issue(ctx: CertContext, issue_id: int, *, corrected: bool, resolution: str,
-                  correction_request_id: int | None = None) -> db.MarkIssue:
-    """The deputy head's answer: the gradebook was corrected, or the mark stands."""
+                  correction_request_id: int | None = None,
+                  corrected_inputs: Sequence[InputCorrection] = ()) -> db.MarkIssue:
+    """The deputy head's answer: the gradebook was corrected, or the mark stands.
+
+    For an issued document the gradebook is locked for good: the deputy head approves the
+    corrected period marks themselves, and a duplicate applies them.
+    """
     if ctx.role != "deputy_head":
         raise CertificateRuleError(
             "Ответ на замечание к отметке даёт заместитель директора", code="forbidden",
@@ -250,6 +289,24 @@ def resolve_issue(ctx: CertContext, issue_id: int, *, corrected: bool, resolutio
         if request is None or request.organization_id != ctx.organization_id:
             raise CertificateRuleError("Запрос на исправление не найден", code="not_found",
                                        status=404, field="correction_request_id")
+    if issue.after_issue and corrected:
+        certificate = ctx.session.get(db.Certificate, issue.certificate_id)
+        assert certificate is not None
+        version = ctx.session.get(db.FinalMarksVersion, certificate.final_marks_id)
+        assert version is not None
+        wrong_line = [c for c in corrected_inputs if c.line_code != issue.line_code]
+        if wrong_line:
+            raise CertificateRuleError(
+                "Исправленные отметки должны относиться к строке замечания",
+                code="invalid_input", status=422, field="corrected_inputs")
+        with as_rule_errors("corrected_inputs"):
+            check_corrections(final_marks_of(version), corrected_inputs)
+        issue.corrected_inputs = [correction_json(c) for c in corrected_inputs]
+    elif corrected_inputs:
+        raise CertificateRuleError(
+            "До выдачи отметка исправляется в журнале: исправленные отметки указываются "
+            "только для выданного документа", code="invalid_input", status=422,
+            field="corrected_inputs")
     issue.status = "corrected" if corrected else "rejected"
     issue.resolution = resolution.strip()
     issue.resolved_by, issue.resolved_at = ctx.user_id, ctx.at

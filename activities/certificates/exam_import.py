@@ -5,17 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import load_workbook
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from activities.certificates.computing import live_documents
 from activities.certificates.context import CertContext, CertificateRuleError
 from domain.certificates.exam_csv import parse_exam_results_csv
 from domain.certificates.exams import ExamResult
+from domain.certificates.lifecycle import LOCKED_STATUSES, CertificateStatus
+from domain.gradebook.audit import Actor, refused_write
 from tsos.db import certificates as db
 from tsos.db.models import Pupil
+from tsos.gradebook import audit_log
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +32,17 @@ MAX_ROWS = 20_000
 class ImportReport:
     imported: int = 0
     replaced: int = 0
+    # Rows of pupils whose formed or issued documents use their results (409 if all).
+    refused: int = 0
     errors: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+
+
+class ExamResultsLocked(CertificateRuleError):
+    """A result that a formed or issued document uses: refused and audited."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="certificate_locked", status=409)
 
 
 def xlsx_as_csv(content: bytes) -> str:
@@ -87,7 +102,13 @@ def import_results(ctx: CertContext, *, content: bytes, file_name: str,
         if pupil_id is None:
             unknown[result.pupil_id] = unknown.get(result.pupil_id, 0) + 1
             continue
-        replaced = _store(ctx, pupil_id, graduation_year, result, source)
+        try:
+            replaced = store_result(ctx, pupil_id, graduation_year, result, source)
+        except ExamResultsLocked as error:
+            report.refused += 1
+            report.errors.append(f"Ученик с кодом «{result.pupil_id}», "
+                                 f"{result.describe()}: {error.message}")
+            continue
         report.imported += 1
         report.replaced += int(replaced)
     for code, count in sorted(unknown.items()):
@@ -106,12 +127,18 @@ def _school_pupils(ctx: CertContext, codes: set[str]) -> dict[str, int]:
         Pupil.id.in_(ids), Pupil.organization_id == ctx.organization_id))}
 
 
-def _store(ctx: CertContext, pupil_id: int, graduation_year: int, result: ExamResult,
-           source: str) -> bool:
+def store_result(ctx: CertContext, pupil_id: int, graduation_year: int,
+                 result: ExamResult, source: str) -> bool:
+    """Store one attempt (replacing the same attempt); True when it replaced one.
+
+    Refused with ExamResultsLocked, and audited, while a formed or issued document of the
+    pupil uses the results: they change only after it is cancelled before issue.
+    """
     row = ctx.session.scalar(select(db.ExamResult).where(
         db.ExamResult.pupil_id == pupil_id, db.ExamResult.subject == result.subject,
         db.ExamResult.form == result.form.value,
         db.ExamResult.is_retake == result.is_retake))
+    _refuse_if_locked(ctx, pupil_id, graduation_year, row, result)
     replaced = row is not None
     if row is None:
         row = db.ExamResult(organization_id=ctx.organization_id, pupil_id=pupil_id,
@@ -125,3 +152,42 @@ def _store(ctx: CertContext, pupil_id: int, graduation_year: int, result: ExamRe
     row.entered_by, row.entered_at = ctx.user_id, ctx.at
     ctx.session.flush()
     return replaced
+
+
+def locking_certificate(ctx: CertContext, pupil_id: int,
+                        graduation_years: Collection[int]) -> db.Certificate | None:
+    """A formed, printed or issued document of the pupil that the exam results feed.
+
+    An issued справка is not one: the pupil re-takes the exams for the attestat.
+    """
+    return ctx.session.scalar(live_documents(select(db.Certificate).where(
+        db.Certificate.pupil_id == pupil_id,
+        db.Certificate.graduation_year.in_(list(graduation_years)),
+        db.Certificate.status.in_([s.value for s in LOCKED_STATUSES])))
+        .order_by(db.Certificate.id).limit(1))
+
+
+def _refuse_if_locked(ctx: CertContext, pupil_id: int, graduation_year: int,
+                      row: db.ExamResult | None, result: ExamResult) -> None:
+    years = {graduation_year} | ({row.graduation_year} if row is not None else set())
+    certificate = locking_certificate(ctx, pupil_id, years)
+    if certificate is None:
+        return
+    message = (
+        f"Результаты ГИА обучающегося использованы в сформированном документе "
+        f"№ {certificate.id} ({CertificateStatus(certificate.status).label}): "
+        "изменить их можно только после отмены документа до выдачи, а после выдачи — "
+        "через дубликат"
+    )
+    event = refused_write(
+        Actor(ctx.user_id, ctx.role), ctx.at, "exam_result",
+        row.id if row is not None else None, "update" if row is not None else "create",
+        code="certificate_locked", reason=message, workflow_id=ctx.workflow_id,
+        refs={"certificate_id": certificate.id, "pupil_id": pupil_id})
+    # Audited in its own transaction: the caller's may roll back with the refusal.
+    with Session(bind=ctx.session.get_bind()) as own:
+        own.add(audit_log.row_of(event, ctx.organization_id))
+        own.commit()
+    log.info("exam result refused: certificate %s pupil %s subject %s", certificate.id,
+             pupil_id, result.subject)
+    raise ExamResultsLocked(message)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+import re
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -16,7 +18,7 @@ from activities.certificates.context import (
 )
 from activities.certificates.gradebook_port import GradebookMarkLocks
 from activities.certificates.ports import LockScope, MarkLocks
-from domain.certificates.lifecycle import CertificateStatus
+from domain.certificates.lifecycle import Certificate, CertificateStatus
 from tsos.db import certificates as db
 from tsos.db import gradebook as gb
 
@@ -27,22 +29,65 @@ def review(ctx: CertContext, certificate_ids: Collection[int], *,
            confirm_warnings: bool) -> None:
     """Every computed certificate reviewed at once; any refusal refuses them all."""
     ctx.require_staff("подтверждать проверку отметок")
-    problems = []
+    refused: dict[str, list[str]] = {}
+    checked = 0
     for certificate_id in sorted(certificate_ids):
         row, before = store.load(ctx, certificate_id)
         if before.status is not CertificateStatus.COMPUTED:
             continue
+        checked += 1
         try:
             with as_rule_errors():
                 after = before.review(by=ctx.user_id, at=ctx.at,
                                       confirm_warnings=confirm_warnings)
         except CertificateRuleError as error:
-            problems.append(f"{_who(ctx, row)}: {error.message}")
+            refused[_who(ctx, row)] = _review_items(before, confirm_warnings,
+                                                    error.message)
             continue
         store.save(ctx, row, before, after)
-    if problems:
-        raise CertificateRuleError(
-            "Проверку нельзя завершить: " + " | ".join(problems), details=problems)
+    if refused:
+        raise CertificateRuleError(review_summary(refused, checked),
+                                   details=[f"{who}: {item}" for who, items in refused.items()
+                                            for item in items])
+
+
+def _review_items(certificate: Certificate, confirm_warnings: bool,
+                  message: str) -> list[str]:
+    """Each thing that stops one certificate's review, one line each."""
+    marks = certificate.final_marks
+    if marks.problems:
+        return list(marks.problems)
+    if marks.warnings and not confirm_warnings:
+        return [f"предупреждение (нужно подтвердить): {w}" for w in marks.warnings]
+    return [message]
+
+
+_QUOTED = re.compile(r"«([^»]+)»")
+_SHOWN = 5
+
+
+def review_summary(refused: Mapping[str, Sequence[str]], checked: int) -> str:
+    """A short answer for a refused review: counts per pupil and per subject; the full list
+    goes with it as details."""
+    total = sum(len(items) for items in refused.values())
+    subjects = Counter(
+        found.group(1) for items in refused.values() for item in items
+        if (found := _QUOTED.search(item)) is not None)
+    counts = {len(items) for items in refused.values()}
+    if len(counts) == 1:
+        per_pupil = f"у каждого по {counts.pop()}"
+    else:
+        top = sorted(refused.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:_SHOWN]
+        per_pupil = ", ".join(f"{who} — {len(items)}" for who, items in top)
+        if len(refused) > _SHOWN:
+            per_pupil += f" и ещё {len(refused) - _SHOWN}"
+    text = (f"Проверку нельзя завершить: замечания у {len(refused)} из {checked} "
+            f"обучающихся, всего {total} ({per_pupil}).")
+    if subjects:
+        common = ", ".join(f"{name} — {count}" for name, count in subjects.most_common(_SHOWN))
+        more = len(subjects) - _SHOWN
+        text += f" По предметам: {common}" + (f" и ещё {more}." if more > 0 else ".")
+    return text + " Полный список — в полях ответа."
 
 
 def form(ctx: CertContext, certificate_ids: Collection[int],
@@ -104,6 +149,13 @@ def cancel(ctx: CertContext, certificate_id: int, *, reason: str,
         blank_stock.write_off(ctx, row.id, act, entry)
     else:
         blank_stock.return_to_stock(ctx, row.id)
+        if entry is not None:
+            # A number taken without a blank (a справка): registration_book.yaml wants
+            # every number closed, never skipped; the row says why it was not issued.
+            book, _ = store.book_of(ctx)
+            with as_rule_errors("reason"):
+                book.record_void(store.entry_of(ctx.session, entry), reason)
+            entry.status, entry.void_reason = "spoiled", reason.strip()
     if row.lock_id is not None:
         lock = ctx.session.get(gb.CertificateLock, row.lock_id)
         if lock is not None and lock.released_at is None:

@@ -49,8 +49,10 @@ def row_for(ctx: CertContext, row: db.Certificate) -> FrdoRow:
     """One document as the template's row (certificates.md §9.4)."""
     certificate = store.to_domain(ctx.session, row)
     assert certificate.kind is not None and row.issue_date is not None
+    # Names and birth date as printed; SNILS and gender are the person's (not printed).
     person = store.person_of(ctx.session, row.pupil_id)
-    assert person.birth_date is not None
+    holder = store.holder_of(ctx.session, row)
+    assert holder is not None and holder.birth_date is not None
     kind = certificate.kind
     level = (EducationLevel.NONE if kind is CertificateKind.STUDY_RECORD
              else _LEVELS[certificate.level])
@@ -60,12 +62,16 @@ def row_for(ctx: CertContext, row: db.Certificate) -> FrdoRow:
         status = DocumentStatus.DUPLICATE
         source = ctx.session.get(db.Certificate, row.duplicate_of_id)
         assert source is not None and source.issue_date is not None
+        # The original's block: the name the original was made out to (§9.3), which a
+        # duplicate for a change of name no longer carries.
+        named = store.holder_of(ctx.session, source)
+        assert named is not None
         original = OriginalDocument(
             name="Аттестат" if source.kind != "study_record" else "Справка об обучении",
             number=source.blank_number or source.registration_number or "",
             registration_number=source.registration_number or "",
-            issue_date=source.issue_date, last_name=person.surname,
-            first_name=person.name, patronymic=person.patronymic)
+            issue_date=source.issue_date, last_name=named.surname,
+            first_name=named.name, patronymic=named.patronymic)
     disposition = None
     if row.duplicate_of_id is not None:
         source = ctx.session.get(db.Certificate, row.duplicate_of_id)
@@ -80,10 +86,10 @@ def row_for(ctx: CertContext, row: db.Certificate) -> FrdoRow:
         registration_number=row.registration_number or "",
         admission_year=row.graduation_year - LEVEL_YEARS[certificate.level],
         graduation_year=row.graduation_year,
-        last_name=person.surname,
-        first_name=person.name,
-        patronymic=person.patronymic,
-        birth_date=person.birth_date,
+        last_name=holder.surname,
+        first_name=holder.name,
+        patronymic=holder.patronymic,
+        birth_date=holder.birth_date,
         gender=_GENDERS.get(person.gender or "", person.gender or ""),
         snils=person.snils,
         # Which source regions expect for municipal and state schools is open (§11.4):

@@ -9,8 +9,16 @@ from sqlalchemy.orm import Session
 
 from activities.certificates.ports import LockActor, LockScope, MarkOrigin, PupilMarks
 from domain.certificates.marks import MarkValue, PassMark, Period, PeriodMark
-from domain.gradebook.audit import Actor
-from domain.gradebook.locks import release_certificate_lock, set_certificate_lock
+from domain.gradebook.audit import Actor, user_change
+from domain.gradebook.locks import (
+    Action,
+    TargetKind,
+    WriteRefused,
+    WriteTarget,
+    check_write,
+    release_certificate_lock,
+    set_certificate_lock,
+)
 from tsos.db import gradebook as gb
 from tsos.db.models import SchoolYear
 from tsos.gradebook import audit_log
@@ -52,7 +60,7 @@ class GradebookMarksSource:
     ) -> Mapping[int, PupilMarks]:
         rows = self.session.execute(
             select(gb.PeriodMark, gb.SchoolClass.grade, gb.Subject.code, gb.Term,
-                   SchoolYear)
+                   SchoolYear, gb.Subject.name)
             .join(gb.SchoolClass, gb.SchoolClass.id == gb.PeriodMark.school_class_id)
             .join(gb.Subject, gb.Subject.id == gb.PeriodMark.subject_id)
             .join(SchoolYear, SchoolYear.id == gb.PeriodMark.school_year_id)
@@ -66,10 +74,10 @@ class GradebookMarksSource:
         marks: dict[int, list[PeriodMark]] = {p: [] for p in pupil_ids}
         origins: dict[int, list[MarkOrigin]] = {p: [] for p in pupil_ids}
         problems: dict[int, list[str]] = {p: [] for p in pupil_ids}
-        for row, grade, code, term, year in rows:
+        for row, grade, code, term, year, subject_name in rows:
             period = Period.YEAR if term is None else _TERM_PERIODS[(term.term_kind,
                                                                      term.number)]
-            where = f"{period.label} {grade} класса по предмету «{code}»"
+            where = f"{period.label} {grade} класса по предмету «{subject_name}»"
             if row.status != "confirmed":
                 problems[row.pupil_id].append(f"отметка за {where} не подтверждена")
                 continue
@@ -147,3 +155,38 @@ class GradebookMarkLocks:
         self.session.flush()
         audit_log.store(self.session, result.events, actor.organization_id)
 
+
+    def write_new_version(self, *, version_id: int, previous_version_id: int,
+                          duplicate_id: int, pupil_id: int, school_class_id: int,
+                          changes: Mapping[str, tuple[object, object]], reason: str,
+                          actor: LockActor) -> None:
+        """A duplicate's new version of final marks, through the gradebook's one write
+        check (Action.NEW_VERSION): the certificate lock lets it pass for a duplicate only,
+        and each changed subject is audited with its old and new value."""
+        locks = [certificate_lock_of(row) for row in self.session.scalars(
+            select(gb.CertificateLock).where(gb.CertificateLock.pupil_id == pupil_id))]
+        subject_ids = dict(self.session.execute(select(gb.Subject.code, gb.Subject.id).where(
+            gb.Subject.code.in_(list(changes)))).all())
+        who = Actor(actor.user_id, actor.role)
+        events = []
+        for code, (old, new) in sorted(changes.items()):
+            subject_id = subject_ids.get(code)
+            assert subject_id is not None, f"gradebook subject {code} of a final mark"
+            target = WriteTarget(TargetKind.FINAL_MARK, version_id, school_class_id,
+                                 subject_id, pupil_id)
+            try:
+                check_write(target, Action.NEW_VERSION, locks, who,
+                            duplicate_id=duplicate_id)
+            except WriteRefused as error:
+                audit_log.store_refusal(self.session, error,
+                                        organization_id=actor.organization_id,
+                                        at=actor.at, workflow_id=actor.workflow_id)
+                raise
+            events.append(user_change(
+                who, actor.at, TargetKind.FINAL_MARK.value, version_id,
+                Action.NEW_VERSION.value, old={"subject": code, "value": old},
+                new={"subject": code, "value": new}, reason=reason,
+                workflow_id=actor.workflow_id,
+                refs={"duplicate_id": duplicate_id,
+                      "previous_version_id": previous_version_id}))
+        audit_log.store(self.session, events, actor.organization_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -17,6 +16,9 @@ from activities.certificates.context import (
     CertificateRuleError,
     as_rule_errors,
 )
+from activities.certificates.gradebook_port import GradebookMarkLocks
+from activities.certificates.records import correction_of, value_json
+from domain.certificates.corrections import InputCorrection, corrected_final_marks
 from domain.certificates.final_marks import FinalMarks
 from domain.certificates.honours import decide_certificate
 from domain.certificates.lifecycle import (
@@ -24,7 +26,6 @@ from domain.certificates.lifecycle import (
     OriginalDisposition,
     create_duplicate,
 )
-from domain.certificates.marks import MarkValue, check_mark
 from domain.certificates.registration_book import Handover, OrderRef
 from domain.certificates.rules import load_rule_set
 from tsos.db import certificates as db
@@ -62,19 +63,14 @@ def issue(ctx: CertContext, certificate_id: int, *, handover: Handover,
     store.save(ctx, row, before, after)
 
 
-@dataclass(frozen=True)
-class LineCorrection:
-    line_code: str
-    value: MarkValue
-
-
 def duplicate(ctx: CertContext, original_id: int, *, ground: DuplicateGround,
               disposition: OriginalDisposition, reason: str,
-              corrections: Sequence[LineCorrection] = (),
-              supplement_only: bool = False) -> int:
-    """A duplicate of an issued document: the original's data, or a new version of its
-    final marks where a mark was wrong; the original recorded as lost, exchanged or
-    destroyed. The duplicate starts formed and goes on to a new blank."""
+              issue_ids: Sequence[int] = (), supplement_only: bool = False,
+              locks: GradebookMarkLocks | None = None) -> int:
+    """A duplicate of an issued document: the original's data, or — for mark errors the
+    deputy head approved (`issue_ids`) — a new version of the final marks recomputed from
+    the corrected inputs; the original recorded as lost, exchanged or destroyed. The
+    duplicate starts formed and goes on to a new blank."""
     ctx.require_staff("оформлять дубликаты")
     if not reason.strip():
         raise CertificateRuleError("Укажите основание выдачи дубликата",
@@ -83,14 +79,20 @@ def duplicate(ctx: CertContext, original_id: int, *, ground: DuplicateGround,
     duplicate_id = ctx.session.execute(select(
         func.nextval(func.pg_get_serial_sequence("certificates", "id")))).scalar_one()
 
-    corrected = None
     version_row = ctx.session.get(db.FinalMarksVersion, original_row.final_marks_id)
     assert version_row is not None
+    issues = _approved_issues(ctx, original_row.id, issue_ids)
+    corrections = [correction_of(c) for i in issues for c in i.corrected_inputs or []]
+    corrected = None
     if corrections:
-        final_marks = _corrected(original.final_marks, corrections, reason)
-        rule_set = load_rule_set(original.graduation_year)
-        exams = _exam_results(ctx, [original.pupil_id], original.graduation_year)
-        with as_rule_errors():
+        # The rules the original was decided by, not the year's latest version.
+        with as_rule_errors("issue_ids"):
+            rule_set = load_rule_set(original.graduation_year,
+                                     original.final_marks.rule_set_version)
+            exams = _exam_results(ctx, [original.pupil_id], original.graduation_year)
+            final_marks = corrected_final_marks(
+                original.final_marks, corrections, exams.get(original.pupil_id, []),
+                rule_set, reason=reason)
             decision = decide_certificate(final_marks, exams.get(original.pupil_id, []),
                                           rule_set)
         corrected = (final_marks, decision)
@@ -100,14 +102,6 @@ def duplicate(ctx: CertContext, original_id: int, *, ground: DuplicateGround,
             original, duplicate_id=str(duplicate_id), ground=ground,
             disposition=disposition, by=ctx.user_id, at=ctx.at, corrected=corrected,
             supplement_only=supplement_only)
-    if corrected is not None:
-        version_row = store.add_version(
-            ctx, pupil_id=original.pupil_id, level=original.level,
-            graduation_year=original.graduation_year, final_marks=corrected[0],
-            decision=corrected[1], sources=version_row.sources, origin="corrected",
-            reason=reason.strip())
-        made = dataclasses.replace(made, marks_version=version_row.version)
-
     row = db.Certificate(
         id=duplicate_id, organization_id=ctx.organization_id, pupil_id=original.pupil_id,
         school_class_id=original_row.school_class_id,
@@ -118,6 +112,23 @@ def duplicate(ctx: CertContext, original_id: int, *, ground: DuplicateGround,
         supplement_only=supplement_only, workflow_id=ctx.workflow_id)
     ctx.session.add(row)
     ctx.session.flush()
+    if corrected is not None:
+        previous = version_row
+        version_row = store.add_version(
+            ctx, pupil_id=original.pupil_id, level=original.level,
+            graduation_year=original.graduation_year, final_marks=corrected[0],
+            decision=corrected[1], sources=previous.sources, origin="corrected",
+            reason=reason.strip())
+        (locks or GradebookMarkLocks(ctx.session)).write_new_version(
+            version_id=version_row.id, previous_version_id=previous.id,
+            duplicate_id=duplicate_id, pupil_id=original.pupil_id,
+            school_class_id=original_row.school_class_id,
+            changes=_changes(original.final_marks, corrections), reason=reason.strip(),
+            actor=ctx.lock_actor())
+        made = dataclasses.replace(made, marks_version=version_row.version)
+        row.final_marks_id, row.marks_version = version_row.id, version_row.version
+        for issue in issues:
+            issue.duplicate_id = duplicate_id
     store.save(ctx, row, dataclasses.replace(made, events=()), made)
     store.save(ctx, original_row, original, marked)
     log.info("certificate duplicate made: original %s duplicate %s", original_id,
@@ -125,26 +136,38 @@ def duplicate(ctx: CertContext, original_id: int, *, ground: DuplicateGround,
     return duplicate_id
 
 
-def _corrected(final_marks: FinalMarks, corrections: Sequence[LineCorrection],
-               reason: str) -> FinalMarks:
-    by_code = {c.line_code: c for c in corrections}
-    unknown = sorted(set(by_code) - {m.line.code for m in final_marks.marks})
-    if unknown:
-        raise CertificateRuleError(f"В документе нет строк {unknown}", code="invalid_input",
-                                   status=422, field="corrections")
-    marks = []
-    for mark in final_marks.marks:
-        correction = by_code.get(mark.line.code)
-        if correction is None:
-            marks.append(mark)
-            continue
-        with as_rule_errors("corrections"):
-            check_mark(correction.value)
-        if correction.value == mark.value:
+def _approved_issues(ctx: CertContext, original_id: int, issue_ids: Sequence[int]
+                     ) -> list[db.MarkIssue]:
+    """Mark issues of the original found after issue, approved, and not yet applied."""
+    issues = []
+    for issue_id in sorted(set(issue_ids)):
+        issue = ctx.session.get(db.MarkIssue, issue_id, with_for_update=True)
+        if issue is None or issue.certificate_id != original_id:
+            raise CertificateRuleError(f"Замечание № {issue_id} не относится к этому "
+                                       "документу", code="invalid_input", status=422,
+                                       field="issue_ids")
+        if not issue.after_issue or issue.status != "corrected" or not issue.corrected_inputs:
             raise CertificateRuleError(
-                f"По строке «{mark.line.title}» отметка не меняется", code="invalid_input",
-                status=422, field="corrections")
-        marks.append(dataclasses.replace(
-            mark, value=correction.value, exact=None,
-            note=f"исправлено при выдаче дубликата: {reason.strip()}"))
-    return dataclasses.replace(final_marks, marks=tuple(marks))
+                f"Замечание № {issue_id} не одобрено заместителем директора с исправленными "
+                "отметками", code="invalid_input", status=422, field="issue_ids")
+        if issue.duplicate_id is not None:
+            raise CertificateRuleError(f"Замечание № {issue_id} уже учтено в дубликате "
+                                       f"№ {issue.duplicate_id}", code="invalid_input",
+                                       status=422, field="issue_ids")
+        issues.append(issue)
+    return issues
+
+
+def _changes(final_marks: FinalMarks, corrections: Sequence[InputCorrection]
+             ) -> dict[str, tuple[object, object]]:
+    """Old and new value per corrected gradebook subject, for the audit."""
+    changes: dict[str, tuple[object, object]] = {}
+    for correction in corrections:
+        mark = final_marks.mark_for(correction.line_code)
+        assert mark is not None
+        old = next(m.value for m in mark.inputs
+                   if (m.subject, m.grade, m.period) == (correction.subject,
+                                                         correction.grade,
+                                                         correction.period))
+        changes[correction.subject] = (value_json(old), value_json(correction.value))
+    return changes

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from activities.certificates import blank_stock, store
@@ -16,14 +16,20 @@ from activities.certificates.context import (
     CertificateRuleError,
     as_rule_errors,
 )
-from domain.certificates.kinds import CertificateKind
-from domain.certificates.lifecycle import CertificateStatus
-from domain.certificates.marks import PassMark
+from activities.certificates.records import exam_row_of
+from domain.certificates.kinds import CertificateKind, Level
+from domain.certificates.lifecycle import Certificate, CertificateStatus
+from domain.certificates.marks import MarkValue, PassMark
 from gateways.pdf import (
     CertificateDocument,
     CertificatePart,
+    CertificatePrintError,
     PrinterCalibration,
+    StudyRecordDocument,
+    StudyRecordLine,
     SupplementLine,
+    render_certificate_pdf,
+    render_study_record_pdf,
 )
 from gateways.pdf import CertificateKind as BlankTitle
 from gateways.pdf.certificate import BOTH_PARTS
@@ -48,6 +54,9 @@ def reserve_numbers(ctx: CertContext, certificate_ids: Collection[int],
     ctx.require_staff("присваивать регистрационные номера")
     ctx.serialise_school("book")
     book, _ = store.book_of(ctx)
+    organization = ctx.session.get(Organization, ctx.organization_id)
+    assert organization is not None
+    school_name = organization.name
     reserved = []
     for certificate_id in sorted(certificate_ids):
         row, certificate = store.load(ctx, certificate_id)
@@ -70,7 +79,14 @@ def reserve_numbers(ctx: CertContext, certificate_ids: Collection[int],
                 if certificate.supplement_blank else None,
                 is_duplicate=certificate.is_duplicate,
                 original_registration_number=certificate.original_registration_number)
-        row.book_entry_id = store.add_entry(ctx, entry).id
+        # The name, birth date and school as they stand now go on the blank, the book row
+        # and, later, a duplicate's original block: a later change rewrites none of them.
+        holder = store.live_holder(ctx.session, row.pupil_id)
+        store.save_holder(row, holder)
+        row.school_name = school_name
+        entry_row = store.add_entry(ctx, entry)
+        store.save_holder(entry_row, holder)
+        row.book_entry_id = entry_row.id
         reserved.append(row.id)
     ctx.session.flush()
     return reserved
@@ -104,15 +120,20 @@ def set_calibration(ctx: CertContext, *, offset_x_mm: Decimal, offset_y_mm: Deci
     return row
 
 
+Document = CertificateDocument | StudyRecordDocument
+NOT_RESERVED = "не присвоен"
+
+
 def documents(ctx: CertContext, certificate_ids: Collection[int], head_name: str
-              ) -> tuple[list[CertificateDocument], dict[str, str], dict[str, Meta]]:
-    """What goes on each blank; documents that cannot be printed, with the reason.
+              ) -> tuple[list[Document], dict[str, str], dict[str, Meta]]:
+    """What goes on each blank (or plain page, for a справка); documents that cannot be
+    printed, with the reason.
 
     Returns (documents, problems by id, (blank number, registration number, parts) by id).
     """
-    organization = ctx.session.get(Organization, ctx.organization_id)
-    assert organization is not None
-    docs, problems, meta = [], {}, {}
+    docs: list[Document] = []
+    problems: dict[str, str] = {}
+    meta: dict[str, Meta] = {}
     for certificate_id in sorted(certificate_ids):
         row, certificate = store.load(ctx, certificate_id, for_update=False)
         if not _awaiting_print(certificate.status, certificate.kind):
@@ -121,33 +142,123 @@ def documents(ctx: CertContext, certificate_ids: Collection[int], head_name: str
         if entry is None or entry.issue_date is None:
             problems[str(row.id)] = "нет регистрационного номера"
             continue
-        if certificate.kind is CertificateKind.STUDY_RECORD:
-            # The gateway lays out the blanks of order 545 only: a справка is printed from
-            # the school's own form, outside this run.
-            problems[str(row.id)] = "справка об обучении печатается на бланке школы"
+        try:
+            docs.append(document_for(ctx, row, certificate, head_name,
+                                     registration_number=entry.registration_number,
+                                     issue_date=entry.issue_date))
+        except CertificateRuleError as error:
+            problems[str(row.id)] = error.message
             continue
-        person = store.person_of(ctx.session, row.pupil_id)
-        if person.birth_date is None:
-            problems[str(row.id)] = "не указана дата рождения обучающегося"
-            continue
-        assert certificate.kind is not None
-        lines = tuple(
-            SupplementLine(mark.line.title,
-                           "зачтено" if mark.value is PassMark.PASSED else mark.value)
-            for mark in sorted(certificate.final_marks.marks, key=lambda m: m.line.order)
-            if mark.value is not None
-        )
-        docs.append(CertificateDocument(
-            document_id=str(row.id), kind=BlankTitle(certificate.kind.value),
-            last_name=person.surname, first_name=person.name,
-            patronymic=person.patronymic, birth_date=person.birth_date,
-            school_name=organization.name, registration_number=entry.registration_number,
-            issue_date=entry.issue_date, head_name=head_name, lines=lines,
-            is_duplicate=certificate.is_duplicate))
         parts = ((CertificatePart.SUPPLEMENT,) if certificate.supplement_only
                  else BOTH_PARTS)
+        if certificate.kind is CertificateKind.STUDY_RECORD:
+            parts = ()
         meta[str(row.id)] = (row.blank_number, entry.registration_number, parts)
     return docs, problems, meta
+
+
+def document_for(ctx: CertContext, row: db.Certificate, certificate: Certificate,
+                 head_name: str, *, registration_number: str, issue_date: date
+                 ) -> Document:
+    """One document's printed content, from what was saved when its number was taken."""
+    holder = store.holder_of(ctx.session, row)
+    assert holder is not None
+    if holder.birth_date is None:
+        raise CertificateRuleError("не указана дата рождения обучающегося",
+                                   code="invalid_input", status=422)
+    school_name = row.school_name or _school_name(ctx)
+    marks = sorted(certificate.final_marks.marks, key=lambda m: m.line.order)
+    if certificate.kind is CertificateKind.STUDY_RECORD:
+        return StudyRecordDocument(
+            document_id=str(row.id), last_name=holder.surname, first_name=holder.name,
+            patronymic=holder.patronymic, birth_date=holder.birth_date,
+            school_name=school_name, programme=PROGRAMMES[certificate.level],
+            final_grade=certificate.level.final_grade,
+            registration_number=registration_number, issue_date=issue_date,
+            head_name=head_name,
+            lines=tuple(StudyRecordLine(m.line.title, _study_record_mark(m.value),
+                                        m.note if m.value is None else None)
+                        for m in marks),
+            exams=tuple(_exam_lines(ctx, row)),
+            reasons=tuple(r for r in (certificate.decision.reasons
+                                      if certificate.decision else ())
+                          if not r.startswith("Выдаётся справка")),
+            is_duplicate=certificate.is_duplicate)
+    assert certificate.kind is not None
+    lines = tuple(
+        SupplementLine(mark.line.title,
+                       "зачтено" if mark.value is PassMark.PASSED else mark.value)
+        for mark in marks if isinstance(mark.value, int) or mark.value is PassMark.PASSED
+    )
+    return CertificateDocument(
+        document_id=str(row.id), kind=BlankTitle(certificate.kind.value),
+        last_name=holder.surname, first_name=holder.name, patronymic=holder.patronymic,
+        birth_date=holder.birth_date, school_name=school_name,
+        registration_number=registration_number, issue_date=issue_date,
+        head_name=head_name, lines=lines, is_duplicate=certificate.is_duplicate)
+
+
+PROGRAMMES = {Level.BASIC: "основного общего образования",
+              Level.SECONDARY: "среднего общего образования"}
+
+
+def _study_record_mark(value: MarkValue | None) -> int | str | None:
+    if value is None or isinstance(value, int):
+        return value
+    return value.label
+
+
+def _exam_lines(ctx: CertContext, row: db.Certificate) -> list[str]:
+    lines = []
+    for exam in sorted(ctx.session.scalars(select(db.ExamResult).where(
+            db.ExamResult.pupil_id == row.pupil_id,
+            db.ExamResult.graduation_year == row.graduation_year)),
+            key=lambda e: (e.subject, e.is_retake, e.exam_date or date.min)):
+        result = exam_row_of(exam)
+        shown = (f"отметка «{result.mark}»" if result.mark is not None
+                 else f"{result.score} баллов")
+        retake = " (пересдача)" if result.is_retake else ""
+        lines.append(f"{result.describe()}{retake}: {shown}")
+    return lines
+
+
+def _school_name(ctx: CertContext) -> str:
+    organization = ctx.session.get(Organization, ctx.organization_id)
+    assert organization is not None
+    return organization.name
+
+
+def preview(ctx: CertContext, certificate_ids: Collection[int], head_name: str
+            ) -> list[tuple[int, bytes]]:
+    """PDFs on plain paper with the blank's frame and captions, for checking before print.
+
+    Any formed document may be previewed; one without a number yet shows «не присвоен».
+    """
+    found = []
+    for certificate_id in sorted(certificate_ids):
+        row, certificate = store.load(ctx, certificate_id, for_update=False)
+        if certificate.kind is None or not (
+                certificate.is_locked or certificate.status is CertificateStatus.REVIEWED):
+            continue
+        entry = store.reserved_entry(ctx, row.id) or store.current_entry(ctx, row)
+        number = entry.registration_number if entry is not None else NOT_RESERVED
+        issued = (entry.issue_date if entry is not None and entry.issue_date
+                  else ctx.today)
+        doc = document_for(ctx, row, certificate, head_name, registration_number=number,
+                           issue_date=issued)
+        with as_rule_errors():
+            found.append((row.id, _render(doc, certificate, preview=True)))
+    return found
+
+
+def _render(doc: Document, certificate: Certificate, *, preview: bool) -> bytes:
+    if isinstance(doc, StudyRecordDocument):
+        return render_study_record_pdf(doc)
+    parts = ((CertificatePart.SUPPLEMENT,) if certificate.supplement_only else BOTH_PARTS)
+    try:
+        return render_certificate_pdf(doc, preview=preview, parts=parts)
+    except CertificatePrintError as error:
+        raise CertificateRuleError(error.message_ru, code="print", status=422) from None
 
 
 def store_pdf(session: Session, certificate_id: int, blank_number: str | None,
@@ -208,8 +319,8 @@ def confirm_printed(ctx: CertContext, certificate_ids: Collection[int]) -> list[
             raise CertificateRuleError(
                 "Документ ещё не напечатан: нет регистрационного номера")
         pdf = ctx.session.get(db.CertificatePdf, row.id)
-        if before.kind is not CertificateKind.STUDY_RECORD and (
-                pdf is None or pdf.blank_number != row.blank_number):
+        # A справка is printed too (on plain paper): its PDF must exist like any other.
+        if pdf is None or pdf.blank_number != row.blank_number:
             raise CertificateRuleError("Документ ещё не напечатан: PDF не готов")
         with as_rule_errors():
             after = before.record_printed(registration_number=entry.registration_number,

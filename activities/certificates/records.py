@@ -6,6 +6,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from domain.certificates.corrections import InputCorrection
 from domain.certificates.exams import ExamForm, ExamResult
 from domain.certificates.final_marks import FinalMark, FinalMarks
 from domain.certificates.honours import AwardDecision, CertificateDecision
@@ -128,13 +129,14 @@ def _award_json(award: AwardDecision | None) -> dict[str, Any] | None:
     if award is None:
         return None
     return {"title": award.title, "granted": award.granted, "reasons": list(award.reasons),
-            "note": award.note}
+            "note": award.note, "warnings": list(award.warnings)}
 
 
 def _award_of(data: dict[str, Any] | None) -> AwardDecision | None:
     if data is None:
         return None
-    return AwardDecision(data["title"], data["granted"], tuple(data["reasons"]), data["note"])
+    return AwardDecision(data["title"], data["granted"], tuple(data["reasons"]), data["note"],
+                         tuple(data.get("warnings", ())))
 
 
 def decision_json(decision: CertificateDecision | None) -> dict[str, Any] | None:
@@ -147,6 +149,7 @@ def decision_json(decision: CertificateDecision | None) -> dict[str, Any] | None
         "medals": [_award_json(m) for m in decision.medals],
         "rule_set_version": decision.rule_set_version,
         "explanation": list(decision.explanation),
+        "warnings": list(decision.warnings),
     }
 
 
@@ -180,3 +183,16 @@ def handover_of(data: dict[str, Any] | None) -> Handover | None:
         postal_item_number=data["postal_item_number"],
         posted_on=date.fromisoformat(data["posted_on"]) if data["posted_on"] else None,
     )
+
+
+def correction_json(correction: InputCorrection) -> dict[str, Any]:
+    return {"line_code": correction.line_code, "subject": correction.subject,
+            "grade": correction.grade, "period": correction.period.value,
+            "value": value_json(correction.value)}
+
+
+def correction_of(data: dict[str, Any]) -> InputCorrection:
+    value = value_of(data["value"])
+    assert value is not None
+    return InputCorrection(data["line_code"], data["subject"], data["grade"],
+                           Period(data["period"]), value)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -203,7 +205,7 @@ def entry_of(session: Session, row: db.BookEntry) -> BookEntry:
         status=EntryStatus(row.status), is_duplicate=row.is_duplicate,
         original_registration_number=row.original_registration_number,
         handover=handover_of(row.handover), handed_over_on=row.handed_over_on,
-        issue_order=order, spoilage_act=act)
+        issue_order=order, spoilage_act=act, void_reason=row.void_reason)
 
 
 def act_of(row: db.SpoilageAct) -> SpoilageAct:
@@ -250,3 +252,34 @@ def person_of(session: Session, pupil_id: int) -> Person:
                             .where(Pupil.id == pupil_id))
     assert person is not None
     return person
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The graduate as a document names them: saved at print, or the person today."""
+
+    surname: str
+    name: str
+    patronymic: str | None
+    birth_date: date | None
+
+
+def live_holder(session: Session, pupil_id: int) -> Holder:
+    person = person_of(session, pupil_id)
+    return Holder(person.surname, person.name, person.patronymic, person.birth_date)
+
+
+def holder_of(session: Session, row: db.Certificate | db.BookEntry) -> Holder | None:
+    """Who the document or book row was made out to; None for a row of a bare blank."""
+    if row.holder_surname is not None and row.holder_name is not None:
+        return Holder(row.holder_surname, row.holder_name, row.holder_patronymic,
+                      row.holder_birth_date)
+    # Not yet printed: the person as they are now.
+    if row.pupil_id is None:
+        return None
+    return live_holder(session, row.pupil_id)
+
+
+def save_holder(row: db.Certificate | db.BookEntry, holder: Holder) -> None:
+    row.holder_surname, row.holder_name = holder.surname, holder.name
+    row.holder_patronymic, row.holder_birth_date = holder.patronymic, holder.birth_date

@@ -29,13 +29,15 @@ from activities.certificates.context import CertContext, CertificateRuleError
 from activities.context import runtime
 from activities.refusals import CERTIFICATE_RULE, refused
 from domain.certificates.lifecycle import DuplicateGround, OriginalDisposition
-from domain.certificates.marks import PassMark
 from domain.certificates.registration_book import Handover, HandoverMethod, OrderRef
 from gateways.pdf import (
     CertificateDocument,
     CertificatePart,
+    CertificatePrintError,
     RenderedCertificate,
+    StudyRecordDocument,
     render_class_pdfs,
+    render_study_record_pdf,
 )
 from tsos.db import certificates as db
 from workflows.certificates.messages import (
@@ -94,6 +96,7 @@ def summaries(ctx: CertContext, certificate_ids: list[int]) -> list[CertificateS
             registration_number=row.registration_number or _reserved_number(ctx, row.id),
             has_pdf=row.id in pdfs and pdfs[row.id] == row.blank_number,
             problems=list(version.problems), warnings=list(version.warnings),
+            notices=list((version.decision or {}).get("warnings", [])),
             open_issues=sum(1 for i in issues if i.certificate_id == row.id)))
     return found
 
@@ -123,15 +126,10 @@ def _issue(ctx: CertContext, p: dict[str, Any], ids: list[int]) -> None:
 
 
 def _duplicate(ctx: CertContext, p: dict[str, Any], ids: list[int]) -> int:
-    corrections = [
-        issuing.LineCorrection(c["line_code"],
-                               PassMark.PASSED if c["value"] == "passed" else c["value"])
-        for c in p.get("corrections", [])
-    ]
     return issuing.duplicate(ctx, p["original_certificate_id"],
                              ground=DuplicateGround(p["ground"]),
                              disposition=OriginalDisposition(p["disposition"]),
-                             reason=p["reason"], corrections=corrections,
+                             reason=p["reason"], issue_ids=p.get("issue_ids", []),
                              supplement_only=p.get("supplement_only", False))
 
 
@@ -207,8 +205,12 @@ def render_pdfs(inp: RenderInput) -> RenderProgress:
 
     failed = dict(problems)
     groups: dict[tuple[CertificatePart, ...], list[CertificateDocument]] = {}
+    study_records: list[StudyRecordDocument] = []
     for doc in docs:
-        groups.setdefault(tuple(meta[doc.document_id][2]), []).append(doc)
+        if isinstance(doc, StudyRecordDocument):
+            study_records.append(doc)
+        else:
+            groups.setdefault(tuple(meta[doc.document_id][2]), []).append(doc)
     counted = 0
     for parts, group in groups.items():
         def progress(done: int, total: int, before: int = counted) -> None:
@@ -218,6 +220,17 @@ def render_pdfs(inp: RenderInput) -> RenderProgress:
                                           on_progress=progress):
             _store_rendered(inp, run_id, meta, rendered, failed)
         counted += len(group)
+    # A справка is the school's own form on plain paper: no blank, no calibration.
+    for study_record in study_records:
+        try:
+            rendered = RenderedCertificate(study_record.document_id,
+                                           render_study_record_pdf(study_record))
+        except CertificatePrintError as error:
+            rendered = RenderedCertificate(study_record.document_id, None,
+                                           error.message_ru)
+        _store_rendered(inp, run_id, meta, rendered, failed)
+        counted += 1
+        activity.heartbeat(counted, len(docs))
     with runtime().session() as session:
         row = session.get(db.RenderRun, run_id)
         assert row is not None

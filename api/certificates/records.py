@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import NotFound
 from domain.certificates.blank_accounting import ReconciliationRow
 from domain.certificates.blanks import BlankKind
+from domain.certificates.exams import ExamForm, ExamResult, find_exam_subject
 from domain.certificates.kinds import Level
 from domain.certificates.lines import line_mapping_from_data, load_line_mapping
 from gateways.pdf import (
@@ -31,7 +32,7 @@ from gateways.pdf import (
     write_registration_book_xlsx,
 )
 from tsos.db import certificates as db
-from tsos.db.models import Organization
+from tsos.db.models import Organization, Pupil
 
 router = APIRouter(prefix="/certificates", tags=["Аттестаты: учёт и документы"],
                    route_class=CertificateRoute)
@@ -73,8 +74,82 @@ async def import_exam_results(
     ctx = cert_context(session, settings, principal)
     report = exam_import.import_results(ctx, content=content, file_name=name,
                                         graduation_year=graduation_year)
+    if report.imported == 0 and report.refused:
+        raise CertificateRuleError(
+            "Ни один результат не загружен: результаты ГИА использованы в "
+            "сформированных документах", code="certificate_locked", status=409,
+            field="file", details=report.errors)
+    if report.imported == 0:
+        # Nothing stored: the upload failed as a whole, with every row's problem listed.
+        raise CertificateRuleError(
+            "Ни один результат не загружен: исправьте ошибки в строках файла"
+            if report.errors else "В файле нет результатов ГИА",
+            code="invalid_input", status=422, field="file", details=report.errors)
     return ImportOut(imported=report.imported, replaced=report.replaced,
                      errors=report.errors, ignored_columns=report.ignored_columns)
+
+
+class ExamResultIn(BaseModel):
+    pupil_id: int
+    graduation_year: int = Field(ge=2020, le=2100)
+    subject: str = Field(min_length=1, max_length=100,
+                         description="код или название предмета ГИА")
+    form: Literal["oge", "ege", "gve"]
+    mark: int | None = Field(None, ge=2, le=5)
+    score: int | None = Field(None, ge=0, le=100)
+    primary_points: int | None = Field(None, ge=0)
+    minimum: int | None = Field(None, ge=0)
+    is_retake: bool = False
+    exam_date: date | None = None
+
+
+class ExamResultOut(BaseModel):
+    id: int
+    pupil_id: int
+    graduation_year: int
+    subject: str
+    subject_name: str
+    form: str
+    mark: int | None
+    score: int | None
+    primary_points: int | None
+    minimum: int | None
+    is_retake: bool
+    exam_date: date | None
+    replaced: bool
+
+
+@router.post("/exam-results", status_code=201, response_model=ExamResultOut,
+             summary="Внести результат ГИА вручную (одна попытка одного ученика)")
+def enter_exam_result(body: ExamResultIn, session: SessionDep, settings: SettingsDep,
+                      principal: PrincipalDep) -> ExamResultOut:
+    ctx = cert_context(session, settings, principal)
+    subject = find_exam_subject(body.subject)
+    if subject is None:
+        raise CertificateRuleError(f"Предмет «{body.subject}» не найден в перечне "
+                                   "предметов ГИА", code="invalid_input", status=422,
+                                   field="subject")
+    pupil = session.get(Pupil, body.pupil_id)
+    if pupil is None or pupil.organization_id != ctx.organization_id:
+        raise CertificateRuleError("Обучающийся не найден в школе", code="not_found",
+                                   status=404, field="pupil_id")
+    with as_rule_errors("form"):
+        result = ExamResult(
+            pupil_id=str(pupil.id), subject=subject, form=ExamForm(body.form),
+            mark=body.mark, score=body.score, primary_points=body.primary_points,
+            minimum=body.minimum, is_retake=body.is_retake, exam_date=body.exam_date)
+    replaced = exam_import.store_result(ctx, pupil.id, body.graduation_year, result,
+                                        "manual")
+    row = session.scalar(select(db.ExamResult).where(
+        db.ExamResult.pupil_id == pupil.id, db.ExamResult.subject == subject,
+        db.ExamResult.form == body.form, db.ExamResult.is_retake == body.is_retake))
+    assert row is not None
+    return ExamResultOut(
+        id=row.id, pupil_id=row.pupil_id, graduation_year=row.graduation_year,
+        subject=row.subject, subject_name=result.subject_name, form=row.form,
+        mark=row.mark, score=row.score, primary_points=row.primary_points,
+        minimum=row.minimum, is_retake=row.is_retake, exam_date=row.exam_date,
+        replaced=replaced)
 
 
 # Blanks.
@@ -122,6 +197,7 @@ class ReconciliationRowOut(BaseModel):
     spoiled: int
     awaiting_issue: int
     in_stock: int
+    assigned: int
     balances: bool
 
 
@@ -135,7 +211,8 @@ class ReconciliationOut(BaseModel):
 
 
 @router.get("/blanks/reconciliation", response_model=ReconciliationOut,
-            summary="Сверка бланков: поступило = выдано + дубликаты + испорчено + на складе")
+            summary="Сверка бланков: поступило = выдано + дубликаты + испорчено + назначено "
+                    "+ на складе; склад сверяется с книгой регистрации")
 def reconciliation(session: SessionDep, settings: SettingsDep, principal: PrincipalDep,
                    as_of: date | None = None) -> ReconciliationOut:
     ctx = cert_context(session, settings, principal)
@@ -146,7 +223,7 @@ def reconciliation(session: SessionDep, settings: SettingsDep, principal: Princi
             batch=row.batch_id, kind=row.kind.label if row.kind else None,
             received=row.received, issued=row.issued, duplicates=row.duplicates,
             spoiled=row.spoiled, awaiting_issue=row.awaiting_issue, in_stock=row.in_stock,
-            balances=row.balances)
+            assigned=row.assigned, balances=row.balances)
 
     return ReconciliationOut(as_of=report.as_of, balanced=report.balanced,
                              rows=[out(r) for r in report.rows], totals=out(report.totals),
@@ -220,6 +297,45 @@ def wizard_pdfs(wizard_id: str, session: SessionDep, principal: PrincipalDep) ->
     return _attachment(buffer.getvalue(), "application/zip", "certificates.zip")
 
 
+HeadName = Annotated[str, Query(max_length=120,
+                                description="фамилия и инициалы руководителя для подписи")]
+
+
+@router.get("/{certificate_id}/preview.pdf", response_class=Response,
+            summary="Предпросмотр документа на чистом листе с рамкой бланка")
+def certificate_preview(certificate_id: int, session: SessionDep, settings: SettingsDep,
+                        principal: PrincipalDep, head_name: HeadName = "") -> Response:
+    ctx = cert_context(session, settings, principal)
+    row = session.get(db.Certificate, certificate_id)
+    if row is None:
+        raise NotFound("Документ не найден.")
+    require_staff(principal, row.organization_id)
+    found = printing.preview(ctx, [certificate_id], head_name.strip())
+    if not found:
+        raise CertificateRuleError("Предпросмотр доступен после проверки итоговых отметок",
+                                   code="step_not_allowed", status=409)
+    return _attachment(found[0][1], PDF, f"preview-{certificate_id}.pdf")
+
+
+@router.get("/wizards/{wizard_id}/preview.zip", response_class=Response,
+            summary="Предпросмотр всех документов мастера на чистых листах (архив)")
+def wizard_preview(wizard_id: str, session: SessionDep, settings: SettingsDep,
+                   principal: PrincipalDep, head_name: HeadName = "") -> Response:
+    ctx = cert_context(session, settings, principal)
+    ids = list(session.scalars(select(db.Certificate.id).where(
+        db.Certificate.workflow_id == wizard_id,
+        db.Certificate.organization_id == ctx.organization_id)
+        .order_by(db.Certificate.id)))
+    found = printing.preview(ctx, ids, head_name.strip())
+    if not found:
+        raise NotFound("Нет документов для предпросмотра: проверьте итоговые отметки.")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate_id, pdf in found:
+            archive.writestr(f"preview-{certificate_id}.pdf", pdf)
+    return _attachment(buffer.getvalue(), "application/zip", "preview.zip")
+
+
 # The registration book.
 
 
@@ -230,10 +346,9 @@ def _book_entries(session: SessionDep, organization_id: int, level: str,
             db.BookEntry.organization_id == organization_id, db.BookEntry.level == level,
             db.BookEntry.year == year, db.BookEntry.status != "reserved")
             .order_by(db.BookEntry.sequence)):
-        person = None
+        # The row as it was written: the name saved with it, never the person today.
+        holder = store.holder_of(session, row)
         marks: tuple[SupplementLine, ...] = ()
-        if row.pupil_id is not None:
-            person = store.person_of(session, row.pupil_id)
         if row.certificate_id is not None:
             certificate = session.get(db.Certificate, row.certificate_id)
             assert certificate is not None
@@ -251,10 +366,10 @@ def _book_entries(session: SessionDep, organization_id: int, level: str,
         act = session.get(db.SpoilageAct, row.spoilage_act_id) if row.spoilage_act_id else None
         found.append(RegistrationBookEntry(
             registration_number=row.registration_number, status=status,
-            last_name=person.surname if person else "—",
-            first_name=person.name if person else "",
-            patronymic=person.patronymic if person else None,
-            birth_date=person.birth_date if person else None,
+            last_name=holder.surname if holder else "—",
+            first_name=holder.name if holder else "",
+            patronymic=holder.patronymic if holder else None,
+            birth_date=holder.birth_date if holder else None,
             blank_number=row.blank_number or "",
             supplement_blank_number=row.supplement_blank_number,
             marks=marks if status is not BookEntryStatus.SPOILED else (),
@@ -264,7 +379,8 @@ def _book_entries(session: SessionDep, organization_id: int, level: str,
             postal_item_date=date.fromisoformat(handover["posted_on"])
             if handover.get("posted_on") else None,
             original_registration_number=row.original_registration_number,
-            spoilage_act=f"№ {act.number} от {act.dated:%d.%m.%Y}" if act else None))
+            spoilage_act=f"№ {act.number} от {act.dated:%d.%m.%Y}" if act else None,
+            void_reason=row.void_reason))
     return found
 
 

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -27,6 +27,8 @@ from api.certificates.common import (
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import Conflict, NotFound
 from domain.access import Principal
+from domain.certificates.corrections import InputCorrection
+from domain.certificates.marks import PassMark, Period
 from domain.people.names import full_name_key
 from tsos.db import certificates as db
 from tsos.db import gradebook as gb
@@ -63,6 +65,9 @@ class IssueOut(BaseModel):
     description: str
     status: str
     resolution: str | None
+    after_issue: bool = False
+    corrected_inputs: list[dict[str, Any]] = Field(default_factory=list)
+    duplicate_id: int | None = None
 
 
 class CertificateOut(m.CertificateSummary):
@@ -149,6 +154,40 @@ async def _out(session: SessionDep, view: m.WizardView) -> WizardOut:
     details = await run_in_threadpool(_details, session, view)
     roster = await run_in_threadpool(_roster, session, view)
     return WizardOut(**view.model_dump(), details=details, roster=roster)
+
+
+class GraduatingClassOut(BaseModel):
+    school_class_id: int
+    name: str
+    school_year: str
+    graduation_year: int
+    pupils: int
+    wizard_id: str
+
+
+@router.get("/classes", response_model=list[GraduatingClassOut],
+            summary="Выпускные классы школы (9 и 11) и их мастера оформления")
+def graduating_classes(session: SessionDep, principal: PrincipalDep
+                       ) -> list[GraduatingClassOut]:
+    organization_id = require_staff(principal, roles=READ_ROLES)
+    code = organization_code(session, organization_id)
+    found = []
+    for klass, year in session.execute(select(gb.SchoolClass, SchoolYear).join(
+            SchoolYear, SchoolYear.id == gb.SchoolClass.school_year_id).where(
+            gb.SchoolClass.organization_id == organization_id,
+            gb.SchoolClass.grade.in_(list(computing.LEVEL_OF_GRADE)))
+            .order_by(SchoolYear.starts_on.desc(), gb.SchoolClass.grade,
+                      gb.SchoolClass.letter)).all():
+        pupils = session.scalar(select(func.count(func.distinct(
+            gb.ClassMembership.pupil_id))).where(
+            gb.ClassMembership.school_class_id == klass.id,
+            gb.ClassMembership.study_group_id.is_(None),
+            gb.ClassMembership.ends_on.is_(None))) or 0
+        found.append(GraduatingClassOut(
+            school_class_id=klass.id, name=f"{klass.grade} {klass.letter}",
+            school_year=year.name, graduation_year=year.ends_on.year, pupils=pupils,
+            wizard_id=class_wizard_id(code, klass.id, year.ends_on.year)))
+    return found
 
 
 @router.post("/wizards", status_code=201, response_model=WizardOut,
@@ -319,10 +358,15 @@ class CancelIn(BaseModel):
 
 
 class DuplicateIn(BaseModel):
+    # A mark is never typed here: unknown fields (an old «corrections») are refused.
+    model_config = ConfigDict(extra="forbid")
+
     ground: Literal["loss", "damage", "error_after_issue", "name_change"]
     disposition: Literal["lost", "exchanged", "destroyed"]
     reason: str = Field(min_length=1, max_length=1000)
-    corrections: list[m.LineCorrectionIn] = Field(default_factory=list)
+    issue_ids: list[int] = Field(
+        default_factory=list,
+        description="замечания к отметкам оригинала, одобренные заместителем директора")
     supplement_only: bool = False
 
 
@@ -378,10 +422,49 @@ for _name, (_update, _body, _message, _summary) in STEPS.items():
 # Mark issues: answered by the deputy head after the gradebook was corrected.
 
 
+class CorrectedInputIn(BaseModel):
+    subject: str = Field(min_length=1, max_length=40, description="предмет журнала")
+    grade: int = Field(ge=1, le=11)
+    period: Literal["h1", "h2", "q1", "q2", "q3", "q4", "t1", "t2", "t3", "year"]
+    value: int | Literal["passed"] = Field(description="2–5 или «passed» (зачтено)")
+
+
 class AnswerIn(BaseModel):
     corrected: bool
     resolution: str = Field(min_length=1, max_length=2000)
     correction_request_id: int | None = None
+    corrected_inputs: list[CorrectedInputIn] = Field(
+        default_factory=list,
+        description="после выдачи: отметки за периоды, как они должны были быть")
+
+
+class ReportIn(BaseModel):
+    line_code: str = Field(min_length=1, max_length=60)
+    description: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/{certificate_id}/mark-issues", status_code=201, response_model=IssueOut,
+             summary="Сообщить об ошибке в отметке выданного документа (для дубликата)")
+def report_issue_after_issue(certificate_id: int, body: ReportIn, session: SessionDep,
+                             settings: SettingsDep, principal: PrincipalDep) -> IssueOut:
+    ctx = cert_context(session, settings, principal)
+    row = session.get(db.Certificate, certificate_id)
+    if row is None:
+        raise NotFound("Документ не найден.")
+    require_staff(principal, row.organization_id)
+    if row.status not in ("issued", "exported"):
+        raise Conflict("До выдачи об ошибке сообщают в мастере оформления, на шаге проверки.",
+                       code="step_not_allowed")
+    issue = computing.report_issue(ctx, certificate_id, body.line_code, body.description)
+    return _issue_out(issue)
+
+
+def _issue_out(issue: db.MarkIssue) -> IssueOut:
+    return IssueOut(id=issue.id, line_code=issue.line_code, description=issue.description,
+                    status=issue.status, resolution=issue.resolution,
+                    after_issue=issue.after_issue,
+                    corrected_inputs=list(issue.corrected_inputs or []),
+                    duplicate_id=issue.duplicate_id)
 
 
 @router.get("/mark-issues", response_model=list[IssueOut],
@@ -393,9 +476,7 @@ def list_issues(session: SessionDep, principal: PrincipalDep,
     query = select(db.MarkIssue).where(db.MarkIssue.organization_id == organization_id)
     if status is not None:
         query = query.where(db.MarkIssue.status == status)
-    return [IssueOut(id=i.id, line_code=i.line_code, description=i.description,
-                     status=i.status, resolution=i.resolution)
-            for i in session.scalars(query.order_by(db.MarkIssue.id))]
+    return [_issue_out(i) for i in session.scalars(query.order_by(db.MarkIssue.id))]
 
 
 @router.post("/mark-issues/{issue_id}/answer", response_model=IssueOut,
@@ -408,16 +489,22 @@ async def answer_issue(issue_id: int, body: AnswerIn, request: Request, session:
         if issue is None:
             raise NotFound("Замечание не найдено.")
         require_staff(principal, issue.organization_id, frozenset({"deputy_head"}))
-        issue = computing.resolve_issue(ctx, issue_id, corrected=body.corrected,
-                                        resolution=body.resolution,
-                                        correction_request_id=body.correction_request_id)
+        issue = computing.resolve_issue(
+            ctx, issue_id, corrected=body.corrected, resolution=body.resolution,
+            correction_request_id=body.correction_request_id,
+            corrected_inputs=[InputCorrection(issue.line_code, c.subject, c.grade,
+                                              Period(c.period),
+                                              PassMark.PASSED if c.value == "passed"
+                                              else c.value)
+                              for c in body.corrected_inputs])
         certificate = session.get(db.Certificate, issue.certificate_id)
         assert certificate is not None
         session.commit()
         return issue, certificate.workflow_id
 
     issue, wizard_id = await run_in_threadpool(answer)
-    if wizard_id:
+    # After issue no wizard recomputes: the duplicate applies the approved correction.
+    if wizard_id and not issue.after_issue:
         handle = await _handle(request, wizard_id)
         try:
             actor = await run_in_threadpool(_signal_actor, session, issue.certificate_id)
@@ -425,8 +512,7 @@ async def answer_issue(issue_id: int, body: AnswerIn, request: Request, session:
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
-    return IssueOut(id=issue.id, line_code=issue.line_code, description=issue.description,
-                    status=issue.status, resolution=issue.resolution)
+    return _issue_out(issue)
 
 
 def _signal_actor(session: SessionDep, certificate_id: int) -> m.StaffActor:

@@ -1,12 +1,12 @@
-"""The certificates' API: the application includes every router of ROUTERS."""
+"""The certificates' API: the application includes every router of ROUTERS.
+
+Their field names are given by their own route class (api/certificates/common.py), not by
+the application-wide map: «kind» there is a kind of blank, elsewhere a kind of work.
+"""
 
 from fastapi import APIRouter
 
 from api.certificates import records, wizard
-from api.certificates.common import FIELD_NAMES_RU
-from api.errors import register_field_names
-
-register_field_names(FIELD_NAMES_RU)
 
 # The wizard's routes first: `/certificates/wizards/...` before `/certificates/{id}/...`.
 ROUTERS: list[APIRouter] = [wizard.router, records.router]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -19,6 +19,8 @@ from domain.certificates.registration_book import BookEntry, EntryStatus
 
 class BlankFate(StrEnum):
     IN_STOCK = "in_stock"
+    # Taken from the safe for a document, no registration number yet (not in the book).
+    ASSIGNED = "assigned"
     AWAITING_ISSUE = "awaiting_issue"
     ISSUED = "issued"
     DUPLICATE = "duplicate"
@@ -28,6 +30,7 @@ class BlankFate(StrEnum):
     def label(self) -> str:
         return {
             BlankFate.IN_STOCK: "на складе",
+            BlankFate.ASSIGNED: "назначен документу, не напечатан",
             BlankFate.AWAITING_ISSUE: "заполнен, ожидает выдачи",
             BlankFate.ISSUED: "выдан",
             BlankFate.DUPLICATE: "выдан дубликатом",
@@ -71,10 +74,17 @@ class ReconciliationRow:
     spoiled: int = 0
     awaiting_issue: int = 0
     in_stock: int = 0
+    assigned: int = 0
 
     @property
     def used(self) -> int:
-        return self.issued + self.duplicates + self.spoiled + self.awaiting_issue
+        return (
+            self.issued
+            + self.duplicates
+            + self.spoiled
+            + self.awaiting_issue
+            + self.assigned
+        )
 
     @property
     def balances(self) -> bool:
@@ -105,11 +115,15 @@ def reconcile_blanks(
     organization_id: int,
     as_of: date,
     counted_in_stock: Collection[str] | None = None,
+    stock_fates: Mapping[str, str] | None = None,
 ) -> BlankReconciliation:
     """The reconciliation report of one school's blanks on a date.
 
-    `counted_in_stock` is the result of a physical count of the safe; without it the
-    report compares the receipts with the book only.
+    `received` of a batch is the quantity on its receipt; its blanks are counted by fate.
+    `stock_fates` is what the stock table records for each blank now (in_stock, assigned,
+    issued, duplicate, spoiled): each is checked against the book, a blank assigned to a
+    document but not yet numbered is not in stock, and a batch whose blanks do not add up
+    to its quantity does not balance. `counted_in_stock` is a physical count of the safe.
     """
     foreign = {r.batch_id for r in receipts if r.organization_id != organization_id}
     if foreign:
@@ -131,10 +145,14 @@ def reconcile_blanks(
             batch_of[number] = receipt
 
     fates = _fates_from_book(entries, as_of, batch_of, discrepancies)
+    if stock_fates is not None:
+        fates = _check_stock(batch_of, fates, stock_fates, discrepancies)
 
     counts: dict[str, dict[BlankFate, int]] = {r.batch_id: {} for r in receipts}
     in_stock: list[str] = []
     for number, receipt in batch_of.items():
+        if stock_fates is not None and number not in stock_fates:
+            continue
         fate = fates.get(number, BlankFate.IN_STOCK)
         batch_counts = counts[receipt.batch_id]
         batch_counts[fate] = batch_counts.get(fate, 0) + 1
@@ -142,17 +160,24 @@ def reconcile_blanks(
             in_stock.append(number)
 
     rows = tuple(
-        _row(r.batch_id, r.kind, len(r.numbers), counts[r.batch_id]) for r in receipts
+        _row(r.batch_id, r.kind, r.received, counts[r.batch_id]) for r in receipts
     )
+    for row in rows:
+        if not row.balances:
+            discrepancies.append(
+                f"Партия {row.batch_id}: получено {row.received}, а учтено "
+                f"{row.used + row.in_stock}"
+            )
     totals = ReconciliationRow(
         batch_id="Итого",
         kind=None,
-        received=sum(len(r.numbers) for r in receipts),
+        received=sum(r.received for r in receipts),
         issued=sum(r.issued for r in rows),
         duplicates=sum(r.duplicates for r in rows),
         spoiled=sum(r.spoiled for r in rows),
         awaiting_issue=sum(r.awaiting_issue for r in rows),
         in_stock=sum(r.in_stock for r in rows),
+        assigned=sum(r.assigned for r in rows),
     )
 
     if counted_in_stock is not None:
@@ -202,6 +227,57 @@ def _fates_from_book(
     return fates
 
 
+# What the stock table records for a blank whose book fate is this.
+_STOCK_OF_FATE = {
+    BlankFate.IN_STOCK: "in_stock",
+    BlankFate.ASSIGNED: "assigned",
+    BlankFate.AWAITING_ISSUE: "assigned",
+    BlankFate.ISSUED: "issued",
+    BlankFate.DUPLICATE: "duplicate",
+    BlankFate.SPOILED: "spoiled",
+}
+_STOCK_LABELS = {
+    "in_stock": "на складе",
+    "assigned": "назначен документу",
+    "issued": "выдан",
+    "duplicate": "выдан дубликатом",
+    "spoiled": "испорчен",
+}
+
+
+def _check_stock(
+    batch_of: Mapping[str, BlankReceipt],
+    fates: dict[str, BlankFate],
+    stock_fates: Mapping[str, str],
+    discrepancies: list[str],
+) -> dict[str, BlankFate]:
+    """Each blank's fate in the stock table against the book; what the book does not
+    know yet (a blank assigned, not numbered) is taken from the stock table."""
+    checked = dict(fates)
+    for number, receipt in sorted(batch_of.items()):
+        recorded = stock_fates.get(number)
+        if recorded is None:
+            discrepancies.append(
+                f"Бланк № {number} партии {receipt.batch_id} не числится на складе "
+                "ни в каком состоянии"
+            )
+            continue
+        book_fate = fates.get(number, BlankFate.IN_STOCK)
+        if book_fate is BlankFate.IN_STOCK and recorded == "assigned":
+            checked[number] = BlankFate.ASSIGNED
+            continue
+        if _STOCK_OF_FATE[book_fate] != recorded:
+            discrepancies.append(
+                f"Бланк № {number}: на складе он «{_STOCK_LABELS.get(recorded, recorded)}», "
+                f"а по книге регистрации — «{book_fate.label}»"
+            )
+    for number in sorted(set(stock_fates) - set(batch_of)):
+        discrepancies.append(
+            f"Бланк № {number} числится на складе, но не оприходован ни одной партией"
+        )
+    return checked
+
+
 def _kinds_for(entry: BookEntry) -> set[BlankKind]:
     kinds = {supplement_kind_for(entry.level)}
     title = blank_kind_for(entry.document_kind)
@@ -222,6 +298,7 @@ def _row(
         spoiled=counts.get(BlankFate.SPOILED, 0),
         awaiting_issue=counts.get(BlankFate.AWAITING_ISSUE, 0),
         in_stock=counts.get(BlankFate.IN_STOCK, 0),
+        assigned=counts.get(BlankFate.ASSIGNED, 0),
     )
 
 

@@ -134,6 +134,12 @@ class BlankReceipt:
     received_on: date
     numbers: tuple[str, ...]
     document: str = ""
+    # The quantity on the receipt; None when it is just the numbers listed.
+    quantity: int | None = None
+
+    @property
+    def received(self) -> int:
+        return len(self.numbers) if self.quantity is None else self.quantity
 
     def __post_init__(self) -> None:
         for number in self.numbers:

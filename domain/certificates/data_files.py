@@ -24,6 +24,12 @@ def load_yaml(folder: str | None, name: str) -> Any:
         raise InvalidRuleData(f"Файл правил {name} повреждён: {exc}") from exc
 
 
+def data_names(folder: str) -> tuple[str, ...]:
+    """Names of the files in one packaged data folder."""
+    package = resources.files(f"{_DATA_PACKAGE}.{folder}")
+    return tuple(sorted(item.name for item in package.iterdir() if item.is_file()))
+
+
 def normalize_label(text: str) -> str:
     """Comparison key for names typed by people: case, «ё» and spacing do not matter."""
     return " ".join(text.replace("ё", "е").replace("Ё", "Е").lower().split())

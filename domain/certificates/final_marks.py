@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -84,8 +84,13 @@ def compute_final_marks(
     mapping: LineMapping,
     *,
     term_kind: TermKind | None = None,
+    subject_names: Mapping[str, str] | None = None,
 ) -> FinalMarks:
-    """Final marks of one pupil: grade 9 by year + exam marks, grade 11 by period means."""
+    """Final marks of one pupil: grade 9 by year + exam marks, grade 11 by period means.
+
+    `subject_names` gives the gradebook subjects' Russian names for the messages.
+    """
+    names = dict(subject_names or {})
     if mapping.level is not level:
         raise InvalidRuleData(
             "Соответствие строк аттестата составлено для другого уровня"
@@ -94,7 +99,7 @@ def compute_final_marks(
     problems: list[str] = []
     warnings: list[str] = []
 
-    by_line = _group_marks_by_line(period_marks, mapping, problems)
+    by_line = _group_marks_by_line(period_marks, mapping, problems, names)
     attempts = _group_exams_by_line(exam_results, rules, mapping, problems)
 
     chosen_kind: TermKind | None = None
@@ -114,7 +119,7 @@ def compute_final_marks(
             assert isinstance(rules.final_marks, SecondaryFinalMarkRule)
             chosen_kind = term_kind or rules.final_marks.default_term_kind
             mark = _secondary_final_mark(
-                line, line_marks, rules.final_marks, chosen_kind, problems, warnings
+                line, line_marks, rules.final_marks, chosen_kind, problems, warnings, names
             )
         if mark is not None:
             marks.append(mark)
@@ -131,7 +136,10 @@ def compute_final_marks(
 
 
 def _group_marks_by_line(
-    period_marks: Iterable[PeriodMark], mapping: LineMapping, problems: list[str]
+    period_marks: Iterable[PeriodMark],
+    mapping: LineMapping,
+    problems: list[str],
+    names: Mapping[str, str],
 ) -> dict[str, list[PeriodMark]]:
     by_line: dict[str, list[PeriodMark]] = {}
     unmapped: set[str] = set()
@@ -143,7 +151,8 @@ def _group_marks_by_line(
             unmapped.add(mark.subject)
     for subject in sorted(unmapped):
         problems.append(
-            f"предмет журнала «{subject}» не сопоставлен ни одной строке аттестата"
+            f"предмет журнала «{names.get(subject, subject)}» не сопоставлен ни одной "
+            "строке аттестата"
         )
     return by_line
 
@@ -275,6 +284,7 @@ def _secondary_final_mark(
     term_kind: TermKind,
     problems: list[str],
     warnings: list[str],
+    names: Mapping[str, str],
 ) -> FinalMark | None:
     wanted = set(periods_of(term_kind))
     if rule.include_year_marks:
@@ -295,7 +305,7 @@ def _secondary_final_mark(
             f"по предмету «{line.title}» отметки «зачтено» не входят в среднее"
         )
 
-    warnings += _missing_period_warnings(line, numeric, wanted)
+    warnings += _missing_period_warnings(line, numeric, wanted, names)
 
     slots: dict[tuple[int, Period], list[int]] = {}
     for mark in numeric:
@@ -306,7 +316,10 @@ def _secondary_final_mark(
 
 
 def _missing_period_warnings(
-    line: CertificateLine, marks: Sequence[PeriodMark], wanted: set[Period]
+    line: CertificateLine,
+    marks: Sequence[PeriodMark],
+    wanted: set[Period],
+    names: Mapping[str, str],
 ) -> list[str]:
     """A subject studied in a grade but missing some period marks there (C5).
 
@@ -318,8 +331,10 @@ def _missing_period_warnings(
     for subject, grade in studied:
         present = {m.period for m in marks if m.subject == subject and m.grade == grade}
         for period in sorted(wanted - present, key=list(Period).index):
+            source = names.get(subject, subject)
+            where = "" if source == line.title else f" ({source})"
             warnings.append(
-                f"по предмету «{line.title}» ({subject}) нет отметки за {period.label} "
+                f"по предмету «{line.title}»{where} нет отметки за {period.label} "
                 f"{grade} класса: итоговая посчитана по имеющимся отметкам"
             )
     return warnings

@@ -17,6 +17,8 @@ from domain.certificates.wording import plural_form
 RUSSIAN = "russian"
 BASIC_MATHS = "mathematics_basic"
 GVE_MATHS = "mathematics"
+# Reasons that say data is missing start with this (and become the decision's warnings).
+MISSING_DATA = "Нет данных:"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class AwardDecision:
     granted: bool
     reasons: tuple[str, ...]
     note: str | None = None
+    # Data missing for a condition: the award is refused until the secretary adds it.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,19 @@ class CertificateDecision:
     rule_set_version: str
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the secretary must add before honours or a medal can be decided."""
+        found: list[str] = []
+        for award in (self.honours, *self.medals):
+            if award is not None:
+                found += [w for w in award.warnings if w not in found]
+        return tuple(found)
+
+    @property
     def explanation(self) -> tuple[str, ...]:
-        """Every reason in reading order, for the wizard."""
-        lines = list(self.reasons)
+        """Every reason in reading order, for the wizard; missing data first."""
+        lines = [f"Внимание: {warning}" for warning in self.warnings]
+        lines += list(self.reasons)
         for award in (self.honours, *self.medals):
             if award is None:
                 continue
@@ -126,13 +140,14 @@ def _gia_outcome(
             reasons.append(f"ГИА по предмету {names} {verb}")
             ok = False
 
-    if (
-        gia.passed_scope is ExamScope.ALL_TAKEN
-        and len(passed_subjects) < gia.required_exam_count
-    ):
+    compulsory = {s for group in gia.required_subjects for s in group}
+    required = gia.exams_required(
+        a.form for s, subject_attempts in attempts.items() if s in compulsory
+        for a in subject_attempts
+    )
+    if gia.passed_scope is ExamScope.ALL_TAKEN and len(passed_subjects) < required:
         reasons.append(
-            f"Пройдено экзаменов: {len(passed_subjects)} из {gia.required_exam_count} "
-            "обязательных"
+            f"Пройдено экзаменов: {len(passed_subjects)} из {required} обязательных"
         )
         ok = False
 
@@ -176,7 +191,8 @@ def evaluate_award(
 
     granted = all(ok for ok, _ in checks)
     reasons = tuple(reason for _, found in checks for reason in found)
-    return AwardDecision(rule.title, granted, reasons, rule.verification_note)
+    warnings = tuple(r for r in reasons if r.startswith(MISSING_DATA))
+    return AwardDecision(rule.title, granted, reasons, rule.verification_note, warnings)
 
 
 def _marks_condition(
@@ -273,11 +289,26 @@ def _first_attempt_outcome(
     if not subject_attempts:
         return False, f"Экзамен по предмету {name} не сдавался"
     first = exam_rules.first_attempt(subject_attempts)
+    checks_minimum = (
+        rule.each_exam_at_least_minimum
+        and first is not None
+        and first.form is not ExamForm.EGE
+    )
+    passed_on_retake = any(
+        a.is_retake and exam_rules.is_passed(a, gia.ege_minimum_scores)
+        for a in subject_attempts
+    )
+    if checks_minimum and exam_rules.below_minimum(first) is True:
+        assert first is not None
+        text = (
+            f"{first.describe()}: первичный балл {first.primary_points} ниже "
+            f"регионального минимума {first.minimum}"
+        )
+        if passed_on_retake:
+            text += "; пройден только при пересдаче"
+        return False, text
     if first is None or not exam_rules.is_passed(first, gia.ege_minimum_scores):
-        if any(
-            a.is_retake and exam_rules.is_passed(a, gia.ege_minimum_scores)
-            for a in subject_attempts
-        ):
+        if passed_on_retake:
             return (
                 False,
                 f"{subject_attempts[-1].describe()} пройден только при пересдаче",
@@ -285,17 +316,27 @@ def _first_attempt_outcome(
         return False, f"{subject_attempts[-1].describe()} не пройден"
 
     text = f"{first.describe()} пройден без пересдачи ({_result_text(first)})"
-    if rule.each_exam_at_least_minimum and first.minimum is not None:
-        if exam_rules.below_minimum(first):
-            return (
-                False,
-                f"{first.describe()}: балл ниже минимального ({_result_text(first)})",
+    if checks_minimum:
+        missing = [
+            what
+            for value, what in (
+                (first.primary_points, "первичный балл"),
+                (first.minimum, "региональный минимум первичных баллов"),
             )
-        if first.primary_points is not None:
-            text = (
-                f"{first.describe()} пройден без пересдачи, первичный балл "
-                f"{first.primary_points} при минимальном {first.minimum}"
+            if value is None
+        ]
+        if missing:
+            # Without the points nobody can tell the exam reached the minimum: honours
+            # wait for the data instead of being granted on trust.
+            return False, (
+                f"{MISSING_DATA} {first.describe()}: не указан "
+                f"{' и '.join(missing)}. Отличие не подтверждается, пока эти данные не "
+                "внесены в результаты ГИА"
             )
+        text = (
+            f"{first.describe()} пройден без пересдачи, первичный балл "
+            f"{first.primary_points} при минимальном {first.minimum}"
+        )
     return True, text
 
 

@@ -61,8 +61,14 @@ def half_up(value: Fraction | Decimal | int) -> int:
 
 
 def exact_mean(values: Iterable[int | Fraction]) -> Fraction:
-    """Exact arithmetic mean of integer marks or exact fractions."""
-    items = [Fraction(v) for v in values if not isinstance(v, float)]
+    """Exact arithmetic mean of integer marks or exact fractions; a float is an error."""
+    items = []
+    for value in values:
+        # A float cannot hold 3.5 after a division reliably (C2): dropping it would
+        # silently change the mean, so it is refused.
+        if isinstance(value, float):
+            raise TypeError("marks are never averaged from floats")
+        items.append(Fraction(value))
     if not items:
         raise ValueError("the mean of no marks is undefined")
     return sum(items, Fraction(0)) / len(items)

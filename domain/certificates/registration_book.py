@@ -135,6 +135,8 @@ class BookEntry:
     handed_over_on: date | None = None
     issue_order: OrderRef | None = None
     spoilage_act: SpoilageAct | None = None
+    # A document without a blank (a справка) cancelled after its number was taken.
+    void_reason: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -227,6 +229,26 @@ class RegistrationBook:
             )
         self._check_act_covers(act, current.blank_numbers)
         return self._replace(current, status=EntryStatus.SPOILED, spoilage_act=act)
+
+    def record_void(self, entry: BookEntry, reason: str) -> RegistrationBook:
+        """A справка cancelled after its number was taken: the row is closed as
+        «испорчен» with the reason, so its number is neither reused nor skipped."""
+        current = self._current(entry)
+        if current.status is not EntryStatus.RESERVED:
+            raise RegistrationBookError(
+                f"Запись № {current.registration_number} уже закрыта "
+                f"(«{current.status_label}»)"
+            )
+        if current.blank_numbers:
+            raise RegistrationBookError(
+                f"Запись № {current.registration_number} несёт бланки: она закрывается "
+                "только актом списания"
+            )
+        if not reason.strip():
+            raise RegistrationBookError("Укажите причину отмены документа")
+        return self._replace(
+            current, status=EntryStatus.SPOILED, void_reason=reason.strip()
+        )
 
     def add_spoiled_blank(
         self,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from domain.certificates.data_files import load_yaml
+from domain.certificates.data_files import data_names, load_yaml
 from domain.certificates.errors import InvalidRuleData, RuleSetNotFound
 from domain.certificates.exams import ExamForm, exam_subjects
 from domain.certificates.kinds import Level, Medal
@@ -45,6 +45,18 @@ class GiaRule:
     required_exam_count: int
     passed_scope: ExamScope
     ege_minimum_scores: Mapping[str, int] = field(default_factory=dict)
+    # A pupil who takes a compulsory subject in one of these forms needs this many exams
+    # instead (ГВЭ-9: pupils with disabilities may take Russian and maths only).
+    required_exam_count_by_form: Mapping[ExamForm, int] = field(default_factory=dict)
+
+    def exams_required(self, compulsory_forms: Iterable[ExamForm]) -> int:
+        """How many exams a pupil must pass, by the forms of their compulsory exams."""
+        counts = [
+            self.required_exam_count_by_form[form]
+            for form in compulsory_forms
+            if form in self.required_exam_count_by_form
+        ]
+        return min(counts, default=self.required_exam_count)
 
 
 @dataclass(frozen=True)
@@ -86,16 +98,44 @@ class RuleSet:
         return self.basic if level is Level.BASIC else self.secondary
 
 
+_RULE_SETS = "rule_sets"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 @functools.cache
-def load_rule_set(graduation_year: int) -> RuleSet:
-    """The rule set of a graduation year; RuleSetNotFound if none was approved."""
-    raw = load_yaml("rule_sets", f"{graduation_year}.yaml")
-    if raw is None:
+def rule_set_versions(graduation_year: int) -> tuple[str, ...]:
+    """The approved versions of a year's rules, oldest first (files `<year>.<n>.yaml`)."""
+    found = []
+    for name in data_names(_RULE_SETS):
+        stem = name.removesuffix(".yaml")
+        if name.endswith(".yaml") and stem.startswith(f"{graduation_year}."):
+            if stem.removeprefix(f"{graduation_year}.").isdigit():
+                found.append(stem)
+    return tuple(sorted(found, key=_version_key))
+
+
+@functools.cache
+def load_rule_set(graduation_year: int, version: str | None = None) -> RuleSet:
+    """A year's rule set: the latest version, or the one named (certificates formed with
+    an earlier version keep it: their duplicates are decided by it). RuleSetNotFound if
+    none was approved."""
+    versions = rule_set_versions(graduation_year)
+    if not versions:
         raise RuleSetNotFound(graduation_year)
-    rule_set = rule_set_from_data(raw)
-    if rule_set.graduation_year != graduation_year:
+    wanted = version or versions[-1]
+    if wanted not in versions:
         raise InvalidRuleData(
-            f"Файл правил {graduation_year} года описывает {rule_set.graduation_year} год"
+            f"Правила {graduation_year} года выпуска версии {wanted} не найдены; "
+            f"есть версии: {', '.join(versions)}"
+        )
+    rule_set = rule_set_from_data(load_yaml(_RULE_SETS, f"{wanted}.yaml"))
+    if rule_set.graduation_year != graduation_year or rule_set.version != wanted:
+        raise InvalidRuleData(
+            f"Файл правил {wanted} описывает {rule_set.graduation_year} год "
+            f"версии {rule_set.version}"
         )
     return rule_set
 
@@ -143,6 +183,9 @@ def _level_rules(level: Level, data: _Reader) -> LevelRules:
         required_exam_count=gia_data.integer("required_exam_count"),
         passed_scope=ExamScope(gia_data.required("passed_scope")),
         ege_minimum_scores=dict(gia_data.optional("ege_minimum_scores") or {}),
+        required_exam_count_by_form=_counts_by_form(
+            gia_data.optional("required_exam_count_by_form") or {}
+        ),
     )
     gia_data.finish()
 
@@ -176,6 +219,23 @@ def _award_rule(data: _Reader) -> AwardRule:
     )
     data.finish()
     return rule
+
+
+def _counts_by_form(raw: Any) -> dict[ExamForm, int]:
+    if not isinstance(raw, Mapping):
+        raise InvalidRuleData("«gia.required_exam_count_by_form» должно быть словарём")
+    counts: dict[ExamForm, int] = {}
+    for form, count in raw.items():
+        try:
+            known = ExamForm(form)
+        except ValueError:
+            raise InvalidRuleData(f"Неизвестная форма ГИА в правилах: {form!r}") from None
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise InvalidRuleData(
+                f"Число экзаменов для формы {known.label} должно быть целым больше нуля"
+            )
+        counts[known] = count
+    return counts
 
 
 def _subjects(codes: Any) -> list[str]:

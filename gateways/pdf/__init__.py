@@ -24,6 +24,11 @@ from gateways.pdf.registration_book import (
     render_registration_book_pdf,
     write_registration_book_xlsx,
 )
+from gateways.pdf.study_record import (
+    StudyRecordDocument,
+    StudyRecordLine,
+    render_study_record_pdf,
+)
 from gateways.pdf.wording import date_in_words, mark_text
 
 __all__ = [
@@ -40,6 +45,8 @@ __all__ = [
     "PrinterCalibration",
     "RegistrationBookEntry",
     "RenderedCertificate",
+    "StudyRecordDocument",
+    "StudyRecordLine",
     "SupplementLine",
     "TextDoesNotFit",
     "build_certificate_html",
@@ -49,5 +56,6 @@ __all__ = [
     "render_certificate_pdf",
     "render_class_pdfs",
     "render_registration_book_pdf",
+    "render_study_record_pdf",
     "write_registration_book_xlsx",
 ]

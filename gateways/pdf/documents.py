@@ -113,3 +113,5 @@ class RegistrationBookEntry:
     # A duplicate refers to the original's registration number; a spoiled blank to its act.
     original_registration_number: str | None = None
     spoilage_act: str | None = None
+    # A справка cancelled after its number was taken (no blank, so no act).
+    void_reason: str | None = None

@@ -62,6 +62,8 @@ def _status(entry: RegistrationBookEntry) -> str:
         text += f" (оригинал: рег. № {entry.original_registration_number})"
     if entry.status is BookEntryStatus.SPOILED and entry.spoilage_act:
         text += f" (акт {entry.spoilage_act})"
+    elif entry.status is BookEntryStatus.SPOILED and entry.void_reason:
+        text += f" (документ отменён: {entry.void_reason})"
     return text
 
 

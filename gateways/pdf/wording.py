@@ -1,30 +1,20 @@
-"""How dates and marks are written on the blank (order 115, carried into 546)."""
+"""How dates and marks are written on the blank: the domain's wording, with print errors.
+
+The words themselves (months in the genitive, «5 (отлично)», «зачтено») live in
+`domain.certificates.wording`; this module only adapts them to the print module's input,
+where a pass/fail subject arrives as the text «зачтено».
+"""
 
 from datetime import date
 
+from domain.certificates.errors import InvalidMark
+from domain.certificates.marks import PassMark
+from domain.certificates.wording import date_in_words, mark_in_words
 from gateways.pdf.errors import InvalidCertificateData
 
-_MONTHS_GENITIVE = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
-_MARK_WORDS = {5: "отлично", 4: "хорошо", 3: "удовлетворительно"}
-PASSED = "зачтено"
+PASSED = PassMark.PASSED.label
 
-
-def date_in_words(value: date) -> str:
-    """«25 июня 2026 года»: day in digits, month in the genitive, four-digit year, «года»."""
-    return f"{value.day} {_MONTHS_GENITIVE[value.month - 1]} {value.year} года"
+__all__ = ["PASSED", "date_in_digits", "date_in_words", "mark_text"]
 
 
 def date_in_digits(value: date) -> str:
@@ -33,12 +23,14 @@ def date_in_digits(value: date) -> str:
 
 def mark_text(mark: int | str) -> str:
     """«5 (отлично)»; a pass/fail subject is «зачтено». An attestat never carries a «2»."""
-    if isinstance(mark, bool):
-        raise InvalidCertificateData(f"недопустимая итоговая отметка: {mark!r}")
-    if isinstance(mark, int):
-        if mark not in _MARK_WORDS:
-            raise InvalidCertificateData(f"недопустимая итоговая отметка: {mark}")
-        return f"{mark} ({_MARK_WORDS[mark]})"
-    if mark.strip() == PASSED:
-        return PASSED
-    raise InvalidCertificateData(f"недопустимая итоговая отметка: «{mark}»")
+    value: int | PassMark
+    if isinstance(mark, str):
+        if mark.strip() != PASSED:
+            raise InvalidCertificateData(f"недопустимая итоговая отметка: «{mark}»")
+        value = PassMark.PASSED
+    else:
+        value = mark
+    try:
+        return mark_in_words(value)
+    except InvalidMark as error:
+        raise InvalidCertificateData(f"недопустимая итоговая отметка: {mark!r}") from error

@@ -59,6 +59,9 @@ PUPILS = (
      {"russian": 4, "algebra": 4, "geometry": 4, "physics": 4, "informatics": 4},
      {"russian": 4, "mathematics": 4, "physics": 4, "informatics": 3}),
 )
+# An invented regional scale of primary points: «3» starts at the minimum.
+REGIONAL_MINIMUM = 10
+PRIMARY_POINTS = {2: 6, 3: 12, 4: 18, 5: 24}
 _serial = itertools.count(1)
 
 
@@ -163,6 +166,7 @@ def add_exam_results(session: Session, school: School) -> None:
             session.add(cdb.ExamResult(
                 organization_id=school.org_id, pupil_id=pupil_id,
                 graduation_year=GRADUATION_YEAR, subject=subject, form="oge", mark=mark,
+                primary_points=PRIMARY_POINTS[mark], minimum=REGIONAL_MINIMUM,
                 is_retake=False, source="manual", entered_by=school.secretary,
                 entered_at=datetime(2026, 6, 20, tzinfo=UTC)))
     session.flush()

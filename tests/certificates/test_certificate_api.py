@@ -8,41 +8,17 @@ import io
 import zipfile
 from datetime import date
 
-import httpx
-import pytest_asyncio
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
+from tests.certificates.frdo_template import official_frdo_template
+from tests.certificates.pdf_text import expected_rows, supplement_rows
 from tests.certificates.school import GRADUATION_YEAR, School
-from tests.conftest import shared_path
-from workflows import task_queues
+from tsos.db import certificates as cdb
+from tsos.db.session import session_scope
 
 ORDER = {"order_number": "45-у", "order_date": "2026-06-24", "handed_over_on": "2026-06-26"}
 DATA = "Шаблон"
-
-
-@pytest_asyncio.fixture
-async def api(settings, database_url, temporal_env, queue_names,  # type: ignore[no-untyped-def]
-              activity_executor):
-    """The API with the certificates' routers and a worker on the test's main queue."""
-    from temporalio.worker import Worker
-
-    from activities import context
-    from activities.certificates import CERTIFICATE_ACTIVITIES
-    from api.app import create_app
-    from workflows.certificates import CERTIFICATE_WORKFLOWS
-
-    template = shared_path("reference", "frdo", "frdo_general_education_template_2022-06-18.xlsx")
-    worker_settings = settings.model_copy(update={"frdo_template_path": template})
-    context.configure(worker_settings, database_url)
-    app = create_app(settings, database_url, temporal_client=temporal_env.client,
-                     queue_names=queue_names)
-    async with Worker(temporal_env.client, task_queue=queue_names[task_queues.MAIN],
-                      workflows=CERTIFICATE_WORKFLOWS, activities=CERTIFICATE_ACTIVITIES,
-                      activity_executor=activity_executor):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://tsos.test") as client:
-            yield client
 
 
 async def _step(api, wizard: str, name: str, headers, **body):  # type: ignore[no-untyped-def]
@@ -67,8 +43,8 @@ def _validations(workbook: Workbook) -> set[tuple[object, ...]]:
             for dv in workbook[DATA].data_validations.dataValidation}
 
 
-async def test_secretary_runs_the_class_through_the_api(api, school: School,
-                                                        headers_for) -> None:
+async def test_secretary_runs_the_class_through_the_api(api, school: School, headers_for,
+                                                        database_url) -> None:
     secretary = headers_for(school.secretary)
     stranger = headers_for(school.other_secretary)
     deputy = headers_for(school.deputy)
@@ -121,7 +97,12 @@ async def test_secretary_runs_the_class_through_the_api(api, school: School,
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(single.content)).pages)
     # Ёлкина: (4 + 3) / 2 = 3.5 → 4 in informatics, half up; «Ё» kept as in the passport.
     assert "Ёлкина" in text and "Алёна" in text and "Информатика" in text
-    assert "4 (хорошо)" in text and "3 (удовлетворительно)" not in text
+    # The supplement says exactly the stored final marks, line by line.
+    with session_scope(database_url) as session:
+        row = session.get(cdb.Certificate, ids["Ёлкина"])
+        marks = session.get(cdb.FinalMarksVersion, row.final_marks_id).marks
+    assert supplement_rows(single.content, "И. И. Директорова") == expected_rows(marks)
+    assert "Информатика 4 (хорошо)" in expected_rows(marks)
     assert (await api.get(f"/certificates/{ids['Ёлкина']}/pdf",
                           headers=stranger)).status_code == 403
     archive = await api.get(f"/certificates/wizards/{wizard}/pdfs.zip", headers=secretary)
@@ -141,11 +122,10 @@ async def test_secretary_runs_the_class_through_the_api(api, school: School,
 
     [export] = (await api.get("/certificates/frdo-exports", headers=secretary)).json()
     assert sorted(export["certificate_ids"]) == sorted(ids.values())
+    official = load_workbook(official_frdo_template())
     assert export["from_official_template"]
     xlsx = await api.get(f"/certificates/frdo-exports/{export['id']}/file", headers=secretary)
     ours = load_workbook(io.BytesIO(xlsx.content))
-    official = load_workbook(shared_path("reference", "frdo",
-                                         "frdo_general_education_template_2022-06-18.xlsx"))
     assert ours.sheetnames == official.sheetnames
     assert [c.value for c in ours[DATA][1]] == [c.value for c in official[DATA][1]]
     assert _validations(ours) == _validations(official)

@@ -20,8 +20,8 @@ from activities.certificates import (
 from activities.certificates.context import CertificateRuleError
 from domain.certificates.registration_book import Handover, HandoverMethod, OrderRef
 from gateways.pdf import render_certificate_pdf
+from tests.certificates.frdo_template import official_frdo_template
 from tests.certificates.school import GRADUATION_YEAR, School, context
-from tests.conftest import shared_path
 from tsos.db import certificates as cdb
 from tsos.db.session import session_scope
 
@@ -76,8 +76,7 @@ def test_a_document_is_exported_once_only(database_url, school) -> None:
 
 def test_our_own_workbook_has_the_official_sheets_headers_and_validations(
         database_url, school) -> None:
-    official = load_workbook(shared_path("reference", "frdo",
-                                         "frdo_general_education_template_2022-06-18.xlsx"))
+    official = load_workbook(official_frdo_template())
     ids = _issue_class(database_url, school)
     with session_scope(database_url) as session:
         export = frdo_export.export(context(session, school, day=LATER), ids,

@@ -3,17 +3,18 @@ a spoiled blank replaced, issue and export; then a duplicate with a corrected ma
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
 
 from activities.certificates import blank_stock, computing
+from domain.certificates.corrections import InputCorrection
+from domain.certificates.marks import Period
 from domain.gradebook.audit import Actor
 from domain.gradebook.marks import MarkValue
+from tests.certificates.pdf_text import expected_rows, pdf_pages, supplement_rows
 from tests.certificates.school import GRADUATION_YEAR, ZONE, School, context, moment
 from tests.certificates.wizard_helpers import certificate_worker, until_step
 from tsos.db import certificates as cdb
@@ -31,7 +32,6 @@ from workflows.certificates.messages import (
     ExportStep,
     FormStep,
     IssueStep,
-    LineCorrectionIn,
     RenderStep,
     ReportIssue,
     SpoilStep,
@@ -182,16 +182,30 @@ async def test_class_wizard_with_a_spoiled_blank_then_a_duplicate(
         final = await handle.result()
         assert {c.status for c in final.certificates} == {"exported"}
 
-        # The PDF's text carries the marks of the final version.
+        # The PDF's text carries the marks of the final version, line by line.
         with session_scope(database_url) as session:
-            pdf = session.get(cdb.CertificatePdf, boris)
-            text = "\n".join(page.extract_text() for page in PdfReader(
-                io.BytesIO(pdf.pdf)).pages)
-        assert "Борисов" in text and "25 июня 2026 года" in text
-        assert "Физика" in text and "4 (хорошо)" in text and "зачтено" in text
-        assert "И. И. Директорова" in text
+            pdf = session.get(cdb.CertificatePdf, boris).pdf
+            row = session.get(cdb.Certificate, boris)
+            marks = session.get(cdb.FinalMarksVersion, row.final_marks_id).marks
+        title, supplement = pdf_pages(pdf)
+        assert title[-2:] == ["Борисов", "Борис"] and "25 июня 2026 года" in title
+        assert supplement_rows(pdf, "И. И. Директорова") == expected_rows(marks)
+        assert expected_rows(marks)[-1] == "Физическая культура зачтено"
 
-        # Later, an error is found in Борисов's attestat: a duplicate with physics «5».
+        # Later, an error is found in Борисов's attestat: his physics year mark was «5».
+        # The secretary reports it; the deputy head approves the corrected year mark; the
+        # duplicate's finals are recomputed from it: (5 + 4) / 2 → 5.
+        with session_scope(database_url) as session:
+            issue = computing.report_issue(
+                context(session, school, day=date(2026, 9, 1)), boris, "physics",
+                "Заявление от 01.09.2026: годовая по физике 5, в аттестате 4")
+            computing.resolve_issue(
+                context(session, school, user_id=school.deputy, role="deputy_head",
+                        day=date(2026, 9, 2)), issue.id, corrected=True,
+                resolution="Годовая отметка по физике — «5» (протокол педсовета № 1)",
+                corrected_inputs=[InputCorrection("physics", "physics", 9, Period.YEAR,
+                                                  5)])
+            issue_id = issue.id
         dup_handle = await env.client.start_workflow(
             Wizard.run, inp.model_copy(update={"mode": "duplicate",
                                                "original_certificate_id": boris}),
@@ -199,7 +213,7 @@ async def test_class_wizard_with_a_spoiled_blank_then_a_duplicate(
         view = await dup_handle.execute_update(Wizard.duplicate, DuplicateStep(
             actor=secretary, ground="error_after_issue", disposition="exchanged",
             reason="Заявление от 01.09.2026: неверная отметка по физике",
-            corrections=[LineCorrectionIn(line_code="physics", value=5)]))
+            issue_ids=[issue_id]))
         assert view.step == "assign_blanks"
         [dup] = view.certificates
         assert dup.is_duplicate and dup.status == "formed"
@@ -224,7 +238,21 @@ async def test_class_wizard_with_a_spoiled_blank_then_a_duplicate(
         assert duplicate.original_registration_number == original.registration_number
         version = session.get(cdb.FinalMarksVersion, duplicate.final_marks_id)
         assert (version.version, version.origin) == (3, "corrected")
-        assert next(m for m in version.marks if m["line"]["code"] == "physics")["value"] == 5
+        physics = next(m for m in version.marks if m["line"]["code"] == "physics")
+        # Recomputed from the corrected input, not typed: year 5 + exam 4 = 9/2 → 5.
+        assert (physics["value"], physics["exact"], physics["year_value"]) == (5, "9/2",
+                                                                              "5/1")
+        old_version = session.get(cdb.FinalMarksVersion, original.final_marks_id)
+        assert old_version.version == 2 and old_version.origin == "computed"
+        assert next(m for m in old_version.marks
+                    if m["line"]["code"] == "physics")["value"] == 4
+        # Written through the gradebook's NEW_VERSION path, audited with old and new.
+        [written] = session.scalars(select(gb.GradebookAuditEvent).where(
+            gb.GradebookAuditEvent.action == "new_version")).all()
+        assert (written.object_kind, written.object_id) == ("final_mark", version.id)
+        assert (written.old_value["value"], written.new_value["value"]) == (4, 5)
+        assert written.refs["duplicate_id"] == dup.certificate_id
+        assert session.get(cdb.MarkIssue, issue_id).duplicate_id == dup.certificate_id
         entry = session.get(cdb.BookEntry, duplicate.book_entry_id)
         assert entry.is_duplicate and entry.status == "issued"
         assert entry.original_registration_number == original.registration_number

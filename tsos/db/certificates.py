@@ -172,11 +172,23 @@ class Certificate(Timestamped, Base):
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
     frdo_export_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_frdo_exports.id"))
     workflow_id: Mapped[str | None] = mapped_column(String(200))
+    # The graduate and the school as printed, saved when the registration number is taken:
+    # the document, its book row and its duplicates' original block never follow later
+    # changes of the person.
+    holder_surname: Mapped[str | None] = mapped_column(String(100))
+    holder_name: Mapped[str | None] = mapped_column(String(100))
+    holder_patronymic: Mapped[str | None] = mapped_column(String(100))
+    holder_birth_date: Mapped[date | None] = mapped_column(Date)
+    school_name: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
-        # One live original per pupil and level; duplicates and cancelled ones aside.
-        Index("uq_certificates_original", "pupil_id", "level", unique=True,
-              postgresql_where=text("duplicate_of_id IS NULL AND status <> 'cancelled'")),
+        # One live original per pupil, level and graduation year; duplicates, cancelled
+        # ones and an issued справка aside (the attestat may follow it after a re-take).
+        Index("uq_certificates_original", "pupil_id", "level", "graduation_year",
+              unique=True,
+              postgresql_where=text(
+                  "duplicate_of_id IS NULL AND status <> 'cancelled' AND NOT (kind IS NOT "
+                  "NULL AND kind = 'study_record' AND status IN ('issued', 'exported'))")),
         CheckConstraint(f"level IN {LEVELS}", name="level_known"),
         CheckConstraint(f"status IN {STATUSES}", name="status_known"),
         CheckConstraint(f"kind IS NULL OR kind IN {KINDS}", name="kind_known"),
@@ -222,6 +234,12 @@ class MarkIssue(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     correction_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("correction_requests.id"))
+    # Found after issue: the deputy head approves the corrected period marks, and a
+    # duplicate applies them as a new version of the final marks.
+    after_issue: Mapped[bool] = mapped_column(Boolean, default=False,
+                                              server_default=text("false"))
+    corrected_inputs: Mapped[list[Any] | None] = mapped_column(JsonDoc)
+    duplicate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
 
     __table_args__ = (
         CheckConstraint("status IN ('open', 'corrected', 'rejected')", name="status_known"),
@@ -323,6 +341,13 @@ class BookEntry(Base):
     issue_order_date: Mapped[date | None] = mapped_column(Date)
     spoilage_act_id: Mapped[int | None] = mapped_column(
         ForeignKey("certificate_spoilage_acts.id"))
+    # The graduate as written in the row when it was made; the row never changes after.
+    holder_surname: Mapped[str | None] = mapped_column(String(100))
+    holder_name: Mapped[str | None] = mapped_column(String(100))
+    holder_patronymic: Mapped[str | None] = mapped_column(String(100))
+    holder_birth_date: Mapped[date | None] = mapped_column(Date)
+    # A справка cancelled after its number was taken: the row is closed with the reason.
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         UniqueConstraint("organization_id", "book", "sequence"),

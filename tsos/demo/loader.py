@@ -24,6 +24,7 @@ def load_demo(settings: Settings, console: Console, *, stream: bool = False) -> 
         orgs, users = load_region(session, settings)
     console.print(f"Демо-данные: организаций добавлено {orgs}, сотрудников {users}.")
     load_journal(settings, url, console)
+    load_certificates(url, console)
     if stream:
         run_stream(settings, url, console)
 
@@ -50,6 +51,17 @@ def load_journal(settings: Settings, url: str, console: Console) -> None:
     started = grade_latest_past_term(settings)
     console.print(f"Расписаний выставления отметок за периоды: {ensured}; "
                   f"начато выставление отметок за прошедший период: {started}.")
+
+
+def load_certificates(url: str, console: Console) -> None:
+    """A class that graduated in June 2026, ready for the certificate wizard."""
+    from tsos.demo.certificates import load_certificate_demo
+
+    with console.status("Демо-данные аттестатов…"):
+        counts = load_certificate_demo(url)
+    if counts:
+        console.print("Демо-данные аттестатов: "
+                      + ", ".join(f"{k} — {v}" for k, v in counts.items()))
 
 
 def run_stream(settings: Settings, url: str, console: Console) -> None:

@@ -62,6 +62,8 @@ class CertificateSummary(BaseModel):
     has_pdf: bool = False
     problems: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    # Data the decision lacks (e.g. an exam's primary points): honours wait for it.
+    notices: list[str] = Field(default_factory=list)
     open_issues: int = 0
 
 
@@ -167,18 +169,14 @@ class ExportStep(BaseModel):
     actor: StaffActor
 
 
-class LineCorrectionIn(BaseModel):
-    line_code: str
-    # 3–5, or «зачтено».
-    value: int | Literal["passed"]
-
-
 class DuplicateStep(BaseModel):
     actor: StaffActor
     ground: Literal["loss", "damage", "error_after_issue", "name_change"]
     disposition: Literal["lost", "exchanged", "destroyed"]
     reason: str
-    corrections: list[LineCorrectionIn] = Field(default_factory=list)
+    # Mark issues of the original approved by the deputy head with corrected inputs: the
+    # duplicate's final marks are recomputed from them (the secretary types no mark).
+    issue_ids: list[int] = Field(default_factory=list)
     supplement_only: bool = False
 
 

@@ -63,9 +63,11 @@ ALLOWED = {
     "duplicate": ["duplicate"],
     "review": ["report_issue", "recompute", "approve_review", "cancel"],
     "awaiting_corrections": ["report_issue", "recompute", "cancel"],
-    "form": ["form", "cancel"],
-    "assign_blanks": ["assign_blanks", "cancel"],
-    "render": ["render", "cancel"],
+    # After a cancel in these steps the pupil's certificate is computed again (a new one):
+    # `recompute` brings it back through review and forming in the same wizard.
+    "form": ["form", "cancel", "recompute"],
+    "assign_blanks": ["assign_blanks", "cancel", "recompute"],
+    "render": ["render", "cancel", "recompute"],
     "rendering": [],
     "confirm_print": ["spoil", "confirm_printed", "cancel"],
     "issue": ["issue", "spoil", "confirm_printed", "cancel", "export"],
@@ -87,7 +89,8 @@ class CertificateWizardWorkflow:
     @workflow.init
     def __init__(self, inp: WizardInput) -> None:
         self.input: WizardInput | None = inp
-        self.step = "starting"
+        # The first step is known from the input: an update in the first task finds it.
+        self.step = "choose_class" if inp.mode == "class" else "duplicate"
         self.ids: list[int] = []
         self.certificates: list[CertificateSummary] = []
         self.render_progress: RenderProgress | None = None
@@ -102,7 +105,6 @@ class CertificateWizardWorkflow:
 
     @workflow.run
     async def run(self, inp: WizardInput) -> WizardView:
-        self.step = "choose_class" if inp.mode == "class" else "duplicate"
         while self.step != "done":
             await workflow.wait_condition(lambda: bool(self.render_queue)
                                           or self.step == "done")
@@ -181,9 +183,12 @@ class CertificateWizardWorkflow:
             await self._recompute(actor)
 
     async def _recompute(self, actor: StaffActor) -> None:
+        before = self.step
         outcome = await self._apply(actor, "compute", {"pupil_ids": self.pupil_ids})
         self.ids = outcome.certificate_ids
-        self._after_review_change()
+        computed = any(c.status == "computed" for c in self._live())
+        if before in ("review", "awaiting_corrections") or computed:
+            self._after_review_change()
 
     @workflow.update
     async def approve_review(self, inp: ApproveReview) -> WizardView:

@@ -61,8 +61,31 @@ def ege_basic_maths(mark: int, *, retake: bool = False) -> ExamResult:
     )
 
 
-def gve(subject: str, mark: int, *, retake: bool = False) -> ExamResult:
-    return ExamResult(PUPIL, subject, ExamForm.GVE, mark=mark, is_retake=retake)
+def gve(
+    subject: str,
+    mark: int,
+    *,
+    points: int | None = None,
+    minimum: int | None = None,
+    retake: bool = False,
+) -> ExamResult:
+    return ExamResult(
+        PUPIL,
+        subject,
+        ExamForm.GVE,
+        mark=mark,
+        primary_points=points,
+        minimum=minimum,
+        is_retake=retake,
+    )
+
+
+# Primary points of an invented regional scale: «3» starts at 10.
+MINIMUM = 10
+
+
+def points_for(mark: int) -> int:
+    return {2: 6, 3: 12, 4: 18, 5: 24}[mark]
 
 
 # Grade-9 curriculum of an invented pupil: subject -> grade of its last year mark.
@@ -98,7 +121,10 @@ def basic_year_marks(
 def basic_exams(**marks: int) -> list[ExamResult]:
     """ОГЭ in Russian, maths and two chosen subjects, all «5» unless given."""
     subjects = {"russian": 5, "mathematics": 5, "physics": 5, "informatics": 5}
-    return [oge(s, m) for s, m in (subjects | marks).items()]
+    return [
+        oge(s, m, points=points_for(m), minimum=MINIMUM)
+        for s, m in (subjects | marks).items()
+    ]
 
 
 def basic_finals(

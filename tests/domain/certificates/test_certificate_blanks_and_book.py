@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -240,6 +241,62 @@ class TestReconciliation:
         ) == (10, 6, 1, 1, 1, 1)
         assert report.in_stock_numbers == ("00412000000010",)
         assert report.balanced
+
+    def _stock(self, receipt: BlankReceipt) -> dict[str, str]:
+        """The stock table as the season leaves it (numbers in the order of _season)."""
+        fates = ["issued"] * 6 + ["spoiled", "assigned", "duplicate", "in_stock"]
+        return dict(zip(receipt.numbers, fates, strict=True))
+
+    def test_stock_table_agreeing_with_the_book_balances(self) -> None:
+        receipt, book = self._season()
+        report = reconcile_blanks(
+            [receipt],
+            book.entries,
+            organization_id=SCHOOL,
+            as_of=date(2026, 8, 31),
+            stock_fates=self._stock(receipt),
+        )
+
+        assert report.balanced and report.discrepancies == ()
+
+    def test_stock_table_disagreeing_with_the_book_is_reported(self) -> None:
+        receipt, book = self._season()
+        stock = self._stock(receipt)
+        # The last blank left the safe for a document but is not numbered yet: not in
+        # stock. One issued blank is recorded as in stock; one blank vanished from it.
+        stock["00412000000010"] = "assigned"
+        stock["00412000000003"] = "in_stock"
+        del stock["00412000000004"]
+        report = reconcile_blanks(
+            [receipt],
+            book.entries,
+            organization_id=SCHOOL,
+            as_of=date(2026, 8, 31),
+            stock_fates=stock,
+        )
+
+        assert not report.balanced
+        assert report.in_stock_numbers == ()
+        assert (report.totals.assigned, report.totals.in_stock) == (1, 0)
+        assert report.discrepancies == (
+            "Бланк № 00412000000003: на складе он «на складе», а по книге регистрации — "
+            "«выдан»",
+            "Бланк № 00412000000004 партии 2026-1 не числится на складе ни в каком "
+            "состоянии",
+            "Партия 2026-1: получено 10, а учтено 9",
+        )
+
+    def test_a_receipt_quantity_not_matched_by_its_numbers_does_not_balance(
+        self,
+    ) -> None:
+        receipt, book = self._season()
+        short = dataclasses.replace(receipt, quantity=12)
+        report = reconcile_blanks(
+            [short], book.entries, organization_id=SCHOOL, as_of=date(2026, 8, 31)
+        )
+
+        assert not report.rows[0].balances
+        assert "Партия 2026-1: получено 12, а учтено 10" in report.discrepancies
 
     def test_physical_count_must_match_the_stock(self) -> None:
         receipt, book = self._season()

@@ -301,12 +301,12 @@ class TestGrade11:
     def test_rule_set_version_is_recorded(self) -> None:
         finals = secondary_finals(periods("physics", (5, 5, 5), (5, 5, 5)))
 
-        assert finals.rule_set_version == RULES.version == "2026.1"
+        assert finals.rule_set_version == RULES.version == "2026.2"
         assert finals.mapping_name == SECONDARY_LINES.name
 
 
 def _rule_data() -> dict[str, Any]:
-    raw: dict[str, Any] = load_yaml("rule_sets", "2026.yaml")
+    raw: dict[str, Any] = load_yaml("rule_sets", "2026.2.yaml")
     return raw
 
 

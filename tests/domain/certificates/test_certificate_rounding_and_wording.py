@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 
 from domain.certificates.errors import InvalidMark
-from domain.certificates.marks import PassMark, half_up, half_up_mean
+from domain.certificates.marks import PassMark, exact_mean, half_up, half_up_mean
 from domain.certificates.wording import (
     blanks_quantity_in_words,
     date_in_words,
@@ -50,6 +50,13 @@ class TestHalfUp:
     def test_refuses_floats(self) -> None:
         with pytest.raises(TypeError):
             half_up(3.5)  # type: ignore[arg-type]
+
+    def test_a_float_among_the_marks_is_an_error_not_dropped(self) -> None:
+        # Dropping 3.0 from [5, 3.0] would give 5 instead of 4.
+        with pytest.raises(TypeError):
+            exact_mean([5, 3.0])  # type: ignore[list-item]
+        with pytest.raises(TypeError):
+            half_up_mean([4, 4.5])  # type: ignore[list-item]
 
     def test_mean_of_three_threes_and_three_fours_is_four_despite_float_trap(
         self,

@@ -3,11 +3,10 @@
 from pathlib import Path
 
 import pytest
-from frdo_factories import OFFICIAL_TEMPLATE
+
+from tests.certificates.frdo_template import official_frdo_template
 
 
 @pytest.fixture(scope="session")
 def official_template_path() -> Path:
-    if not OFFICIAL_TEMPLATE.is_file():
-        pytest.skip(f"the official ФРДО template copy is absent: {OFFICIAL_TEMPLATE}")
-    return OFFICIAL_TEMPLATE
+    return official_frdo_template()

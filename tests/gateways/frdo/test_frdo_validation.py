@@ -328,3 +328,34 @@ def test_form_of_study_may_be_empty_for_a_document_issued_before_2021() -> None:
     )
 
     assert validate_rows([row], TODAY) == []
+
+
+def test_same_snils_twice_in_a_batch_is_reported_on_both_rows() -> None:
+    # C26: two different people (names differ) with one СНИЛС.
+    rows = [
+        make_row(),
+        make_row(document_id="doc-2", number="00712345678902", registration_number="008",
+                 last_name="Жукова", first_name="Ия"),
+    ]
+
+    messages = _messages(validate_rows(rows, TODAY), "СНИЛС")
+
+    assert messages == [
+        "СНИЛС повторяется у оригиналов одного уровня образования (строки 2, 3)"
+    ] * 2
+
+
+def test_same_name_and_birth_date_twice_in_a_batch_is_reported_on_both_rows() -> None:
+    # C26: one person written twice under different numbers and СНИЛС.
+    rows = [
+        make_row(),
+        make_row(document_id="doc-2", number="00712345678902", registration_number="008",
+                 snils="987-654-321 83"),
+    ]
+
+    messages = _messages(validate_rows(rows, TODAY), "Фамилия получателя")
+
+    assert messages == [
+        "ФИО и дата рождения повторяются у оригиналов одного уровня (строки 2, 3)"
+    ] * 2
+    assert _messages(validate_rows(rows, TODAY), "СНИЛС") == []

@@ -287,3 +287,51 @@ def test_more_rows_than_one_template_holds_are_refused_and_can_be_split() -> Non
         write_frdo_workbook(rows, io.BytesIO(), today=TODAY)
 
     assert [len(part) for part in split_rows(rows)] == [ROW_CAPACITY, 1]
+
+
+def test_template_with_an_extra_visible_sheet_is_refused(tmp_path: Path) -> None:
+    # C22: all data on the one sheet «Шаблон»; another visible sheet is not the template.
+    workbook = build_blank_workbook()
+    workbook.create_sheet("Лист1")
+    path = tmp_path / "extra.xlsx"
+    workbook.save(path)
+
+    with pytest.raises(FrdoTemplateMismatch) as caught:
+        _export([make_row()], path)
+
+    assert caught.value.differences == [
+        "видимые листы ['Шаблон', 'Лист1'], ожидается только «Шаблон»"
+    ]
+
+
+def test_hidden_columns_of_the_template_are_shown_again(tmp_path: Path) -> None:
+    # C22: a column hidden in the school's copy is not left hidden in the file we send.
+    workbook = build_blank_workbook()
+    workbook[DATA].column_dimensions["S"].hidden = True
+    workbook[DATA].column_dimensions["AD"].hidden = True
+    path = tmp_path / "hidden.xlsx"
+    workbook.save(path)
+
+    filled = _open(_export([make_row()], path))
+
+    hidden = [k for k, d in filled[DATA].column_dimensions.items() if d.hidden]
+    assert hidden == []
+    assert filled[DATA]["S2"].value == "112-233-445 95"
+
+
+def test_an_overwritten_term_formula_is_restored(tmp_path: Path) -> None:
+    # C22: someone typed a number over «Срок обучения, лет» in the school's copy.
+    workbook = build_blank_workbook()
+    workbook[DATA]["N2"] = 5
+    workbook[DATA]["N3"] = None
+    path = tmp_path / "overwritten.xlsx"
+    workbook.save(path)
+
+    filled = _open(_export([make_row(), make_row(document_id="doc-2",
+                                                 number="00712345678902",
+                                                 registration_number="008",
+                                                 snils="987-654-321 83",
+                                                 first_name="Ия")], path))
+
+    assert filled[DATA]["N2"].value == "=M2-L2"
+    assert filled[DATA]["N3"].value == "=M3-L3"

@@ -39,3 +39,12 @@ def test_mark_is_a_digit_with_the_word_in_brackets(mark: int | str, text: str) -
 def test_a_mark_that_cannot_stand_on_an_attestat_is_refused(mark: int | str) -> None:
     with pytest.raises(InvalidCertificateData):
         mark_text(mark)
+
+
+def test_the_blank_uses_the_domain_wording_not_a_copy() -> None:
+    import domain.certificates.wording as domain_wording
+    import gateways.pdf.wording as pdf_wording
+
+    assert pdf_wording.date_in_words is domain_wording.date_in_words
+    assert not hasattr(pdf_wording, "_MONTHS_GENITIVE")
+    assert not hasattr(pdf_wording, "_MARK_WORDS")
