@@ -118,7 +118,8 @@ def send_notices(request: NoticeRequest) -> Pending:
             session.add(db.GradebookNotification(
                 organization_id=ref.organization_id, recipient_user_id=user_id,
                 kind=request.kind, text=text,
-                payload={"round": request.round, "term_id": ref.term_id,
+                payload={"round": request.round, "cycle": request.cycle,
+                         "term_id": ref.term_id,
                          "school_year_id": ref.school_year_id},
                 workflow_id=ref.workflow_id, created_at=at))
         return pending
@@ -131,7 +132,8 @@ def _already_sent(session: Session, ref: PeriodRef, request: NoticeRequest,
         db.GradebookNotification.workflow_id == ref.workflow_id,
         db.GradebookNotification.kind == request.kind,
         db.GradebookNotification.recipient_user_id == user_id))
-    return any(payload.get("round") == request.round for payload in rows)
+    return any(payload.get("round") == request.round
+               and payload.get("cycle", 0) == request.cycle for payload in rows)
 
 
 def _deadline_text(request: NoticeRequest) -> str:
