@@ -203,10 +203,11 @@ def _belongs(session: Session, period_mark_id: int, ref: PeriodRef) -> None:
 
 @activity.defn(name="gradebook.lock_period")
 def lock_period(ref: PeriodRef) -> LockResult:
+    # The workflow closes the period: a system act, for the deputy head who answers for it.
     with runtime().session() as session:
-        closing_user = term_marks.responsible_user(session, ref.organization_id)
+        responsible = term_marks.responsible_user(session, ref.organization_id)
         outcome = term_marks.close(session, at=_now(ref), organization_id=ref.organization_id,
-                                   period=_period(ref), closing_user_id=closing_user,
+                                   period=_period(ref), on_behalf_of=responsible,
                                    workflow_id=ref.workflow_id)
     log.info("gradebook period closed: org %s locked %s refused %s", ref.organization_id,
              len(outcome.locked), len(outcome.refused))

@@ -154,9 +154,12 @@ class TermLock:
     start: date
     end: date
     closed_at: datetime
-    closed_by: int
+    # The person who closed it; None when the term-grading workflow (the system) did.
+    closed_by: int | None
     # None closes every subject of the class; a subject id closes that subject only.
     subject_id: int | None = None
+    # Whom the system closed it for: the deputy head who answers for the school's grading.
+    on_behalf_of: int | None = None
 
     @property
     def is_active(self) -> bool:

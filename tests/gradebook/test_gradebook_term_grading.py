@@ -134,8 +134,15 @@ async def test_term_grading_runs_through_reminders_overrides_and_locking(
         lock = session.scalar(select(db.TermLock).where(
             db.TermLock.school_class_id == school.class_id))
         assert lock is not None
-        assert (lock.period_id, lock.closed_by, lock.workflow_id) == (
-            school.quarter_ids[0], responsible, workflow_id)
+        # The workflow closed it: a system act, for the deputy head who answers for it.
+        assert (lock.period_id, lock.closed_by, lock.on_behalf_of, lock.workflow_id) == (
+            school.quarter_ids[0], None, responsible, workflow_id)
+        closing = session.scalar(select(db.GradebookAuditEvent).where(
+            db.GradebookAuditEvent.object_kind == "term_lock",
+            db.GradebookAuditEvent.object_id == lock.id))
+        assert (closing.action, closing.actor_user_id, closing.cause_kind, closing.actor_role,
+                closing.on_behalf_of, closing.workflow_id) == (
+            "close", None, "system", "system", responsible, workflow_id)
         override = session.scalar(select(db.GradebookAuditEvent).where(
             db.GradebookAuditEvent.action == "override"))
         assert override is not None

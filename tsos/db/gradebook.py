@@ -379,11 +379,16 @@ class TermLock(Base):
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # The school's zone at closing: the date shown in refusals is the school's date.
     time_zone: Mapped[str] = mapped_column(String(64))
-    closed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The person who closed it; NULL when term grading (the system) closed it in a workflow,
+    # for the deputy head named in on_behalf_of.
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_behalf_of: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     workflow_id: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         CheckConstraint("period_kind IN ('term', 'year')", name="period_kind_known"),
+        CheckConstraint("closed_by IS NOT NULL OR workflow_id IS NOT NULL",
+                        name="closed_by_someone"),
     )
 
 

@@ -106,6 +106,7 @@ def term_lock_of(row: db.TermLock) -> dlocks.TermLock:
         closed_at=row.closed_at.astimezone(ZoneInfo(row.time_zone)),
         closed_by=row.closed_by,
         subject_id=row.subject_id,
+        on_behalf_of=row.on_behalf_of,
     )
 
 

@@ -293,10 +293,15 @@ class CloseOutcome:
 
 
 def close(session: Session, *, at: datetime, organization_id: int, period: Period,
-          closing_user_id: int, workflow_id: str | None = None) -> CloseOutcome:
-    """Close the period for every class whose marks are all decided."""
-    ctx = WriteContext(session, _actor(session, closing_user_id), at, organization_id,
-                       workflow_id)
+          closing_user_id: int | None = None, on_behalf_of: int | None = None,
+          workflow_id: str | None = None) -> CloseOutcome:
+    """Close the period for every class whose marks are all decided.
+
+    A deputy head (or head) closes in their own name; without `closing_user_id` the system
+    closes, in the workflow `workflow_id`, on behalf of the one who answers for grading.
+    """
+    actor = SYSTEM if closing_user_id is None else _actor(session, closing_user_id)
+    ctx = WriteContext(session, actor, at, organization_id, workflow_id)
     year = structure.domain_school_year(session, period.school_year_id)
     locked, refused = [], {}
     for school_class in classes_of(session, organization_id, period):
@@ -304,7 +309,7 @@ def close(session: Session, *, at: datetime, organization_id: int, period: Perio
             locked.append(school_class.id)
             continue
         try:
-            _close_class(ctx, year, school_class, period)
+            _close_class(ctx, year, school_class, period, on_behalf_of)
         except GradebookError as error:
             refused[school_class.id] = error.message
             continue
@@ -313,7 +318,7 @@ def close(session: Session, *, at: datetime, organization_id: int, period: Perio
 
 
 def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.SchoolClass,
-                 period: Period) -> None:
+                 period: Period, on_behalf_of: int | None) -> None:
     session = ctx.session
     rows = session.scalars(select(db.PeriodMark).where(
         db.PeriodMark.school_class_id == school_class.id, *_same_period(period))).all()
@@ -325,7 +330,8 @@ def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.Sc
         as_period = replace(year, id=domain_period_id("year", year.id))
         result = dterms.close_year(as_period, lock_id=lock_id, school_class_id=school_class.id,
                                    period_marks=marks, expected=expected, actor=ctx.actor,
-                                   at=ctx.at, workflow_id=ctx.workflow_id)
+                                   at=ctx.at, workflow_id=ctx.workflow_id,
+                                   on_behalf_of=on_behalf_of)
     else:
         term = next(t for t in structure.terms_of_class(session, school_class)
                     if t.id == period.term_id)
@@ -337,14 +343,15 @@ def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.Sc
         result = dterms.close_term(term, year, lock_id=lock_id,
                                    school_class_id=school_class.id, period_marks=marks,
                                    expected=expected, unpublished_mark_ids=unpublished,
-                                   actor=ctx.actor, at=ctx.at, workflow_id=ctx.workflow_id)
+                                   actor=ctx.actor, at=ctx.at, workflow_id=ctx.workflow_id,
+                                   on_behalf_of=on_behalf_of)
     lock = result.value
     session.add(db.TermLock(id=lock.id, school_class_id=school_class.id,
                             subject_id=lock.subject_id, period_kind=period.kind,
                             period_id=period.term_id or period.school_year_id,
                             title=lock.period_title, starts_on=lock.start, ends_on=lock.end,
                             closed_at=lock.closed_at, time_zone=_zone_name(ctx.at),
-                            closed_by=lock.closed_by,
+                            closed_by=lock.closed_by, on_behalf_of=lock.on_behalf_of,
                             workflow_id=ctx.workflow_id))
     session.flush()
     audit_log.store(session, result.events, ctx.organization_id)
