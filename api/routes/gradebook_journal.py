@@ -221,10 +221,12 @@ def create_lesson(class_id: int, body: LessonIn, session: SessionDep, settings: 
     access.require_journal(session, principal, school_class, body.subject_id, write=True,
                            study_group_id=body.study_group_id)
     zone = zone_of(session, settings, school_class.organization_id)
-    lesson = structure.plan_lesson(session, school_class, body.subject_id, body.date,
-                                   zone=zone, number=body.number, starts_at=body.starts_at,
-                                   ends_at=body.ends_at, study_group_id=body.study_group_id,
-                                   status=body.status.value, topic=body.topic)
+    writer = JournalWriter(write_context(session, settings, principal,
+                                         school_class.organization_id))
+    lesson = writer.create_lesson(school_class, body.subject_id, body.date, zone=zone,
+                                  number=body.number, starts_at=body.starts_at,
+                                  ends_at=body.ends_at, study_group_id=body.study_group_id,
+                                  status=body.status, topic=body.topic)
     return views.lesson_column(lesson)
 
 

@@ -177,10 +177,17 @@ async def test_term_marks_through_the_running_workflow_then_409_and_correction(
     assert change.status_code == 409
     assert change.json()["error"] == "term_locked"
     assert "закрыт" in change.json()["message"]
+    # Nor does it take a new lesson, which would change its held lessons.
+    added = await gradebook_api.post(f"/gradebook/classes/{school.class_id}/lessons", json={
+        "subject_id": school.algebra_id, "date": "2025-10-08", "status": "held"},
+        headers=teacher)
+    assert (added.status_code, added.json()["error"]) == (409, "term_locked")
     with session_scope(database_url) as session:
         assert session.scalar(select(func.count()).select_from(db.GradebookAuditEvent).where(
             db.GradebookAuditEvent.outcome == "refused",
-            db.GradebookAuditEvent.actor_user_id == school.teacher)) == 1
+            db.GradebookAuditEvent.actor_user_id == school.teacher)) == 2
+        assert session.scalar(select(func.count()).select_from(db.Lesson).where(
+            db.Lesson.lesson_date == date(2025, 10, 8))) == 0
         mark_id = session.scalar(select(db.Mark.id).where(
             db.Mark.lesson_id == q1_lessons[3], db.Mark.pupil_id == school.pupils[1]))
 

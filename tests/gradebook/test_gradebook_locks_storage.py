@@ -106,6 +106,12 @@ def test_closed_term_refuses_every_write_path_and_audits_it(database_url, school
         "change": lambda w: w.change_mark(mark_id, MarkValue.of(2), "ошибка"),
         "remove": lambda w: w.remove_mark(mark_id, "ошибка"),
         "remove lesson (delete and re-add)": lambda w: w.remove_lesson(lesson_id),
+        "re-add the lesson (delete and re-add)": lambda w: w.create_lesson(
+            w.session.get(db.SchoolClass, school.class_id), school.algebra_id, Q1_DAYS[0],
+            zone="Europe/Simferopol", number=3, status=LessonStatus.HELD),
+        "a new lesson in the term": lambda w: w.create_lesson(
+            w.session.get(db.SchoolClass, school.class_id), school.history_id,
+            date(2025, 10, 10), zone="Europe/Simferopol"),
         "move out of the term": lambda w: w.move_lesson(lesson_id, date(2025, 11, 11)),
         "move into the term": lambda w: w.move_lesson(q2_lesson, date(2025, 10, 20)),
         "attendance": lambda w: w.record_attendance(lesson_id, [(pupil, absent)]),
@@ -126,6 +132,19 @@ def test_closed_term_refuses_every_write_path_and_audits_it(database_url, school
         still = session.get(db.Mark, mark_id)
         assert still is not None and still.points == 5
         assert session.get(db.Lesson, q2_lesson).lesson_date == date(2025, 11, 10)
+        lessons_in_q1 = session.scalar(select(func.count()).select_from(db.Lesson).where(
+            db.Lesson.lesson_date <= date(2025, 10, 26)))
+        assert lessons_in_q1 == len(Q1_DAYS)
+
+    # Delete and re-add in an open term is an ordinary, audited write.
+    with session_scope(database_url) as session:
+        added = writer(session, school, at=moment(date(2025, 11, 12))).create_lesson(
+            session.get(db.SchoolClass, school.class_id), school.algebra_id,
+            date(2025, 11, 12), zone="Europe/Simferopol")
+        created = session.scalar(select(db.GradebookAuditEvent).where(
+            db.GradebookAuditEvent.object_kind == "lesson",
+            db.GradebookAuditEvent.object_id == added.id))
+        assert (created.action, created.actor_user_id) == ("create", school.teacher)
 
 
 def test_correction_changes_a_locked_mark_only_after_approval(database_url, school) -> None:

@@ -220,14 +220,17 @@ def plan_lesson(session: Session, school_class: db.SchoolClass, subject_id: int,
                 lesson_date: date, *, zone: str, number: int | None = None,
                 starts_at: time | None = None, ends_at: time | None = None,
                 teacher_id: int | None = None, study_group_id: int | None = None,
-                status: str = "planned", topic: str | None = None) -> db.Lesson:
-    """A timetable entry; not a journal write (nothing is recorded against it yet)."""
+                status: str = "planned", topic: str | None = None,
+                lesson_id: int | None = None) -> db.Lesson:
+    """A timetable row, unchecked: the journal adds lessons through
+    `JournalWriter.create_lesson`, which checks the locks and audits; this is for loading
+    a timetable (demo, imports) and for what the writer has checked."""
     year = domain_school_year(session, school_class.school_year_id)
     if not year.start <= lesson_date <= year.end:
         raise GradebookError(
             f"Дата урока {lesson_date:%d.%m.%Y} вне учебного года {year.title}"
         )
-    lesson = db.Lesson(school_class_id=school_class.id, subject_id=subject_id,
+    lesson = db.Lesson(id=lesson_id, school_class_id=school_class.id, subject_id=subject_id,
                        lesson_date=lesson_date, time_zone=zone, number=number,
                        starts_at=starts_at, ends_at=ends_at, teacher_id=teacher_id,
                        study_group_id=study_group_id, status=status, topic=topic,
