@@ -99,11 +99,13 @@ def list_period_marks(class_id: int, subject_id: int, session: SessionDep,
                       principal: PrincipalDep, term_id: int | None = None,
                       year: bool = False) -> list[PeriodMarkOut]:
     school_class = structure.get_class(session, class_id)
-    access.require_journal(session, principal, school_class, subject_id)
+    scope = access.period_mark_scope(session, principal, school_class, subject_id)
     period = period_of(session, school_class, term_id, year)
     query = select(db.PeriodMark).where(db.PeriodMark.school_class_id == class_id,
                                         db.PeriodMark.subject_id == subject_id,
                                         db.PeriodMark.period_kind == period.kind)
+    if scope is not None:
+        query = query.where(db.PeriodMark.pupil_id.in_(scope))
     if period.term_id is not None:
         query = query.where(db.PeriodMark.term_id == period.term_id)
     else:
@@ -121,7 +123,10 @@ def _check_decision(session: SessionDep, principal: Principal,
         if row is None:
             raise NotFound("Отметка за период не найдена")
         school_class = structure.get_class(session, row.school_class_id)
-        access.require_journal(session, principal, school_class, row.subject_id, write=True)
+        scope = access.period_mark_scope(session, principal, school_class, row.subject_id,
+                                         write=True)
+        if scope is not None and row.pupil_id not in scope:
+            raise NotAllowed("Этот ученик не в вашей группе по предмету")
         found.add((school_class.organization_id, row.school_year_id, row.term_id))
     if len(found) != 1:
         raise GradebookError("Все отметки решения должны относиться к одному периоду")

@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.gradebook.school import _user, lesson
+from tests.gradebook.school import _user, lesson, moment
 from tsos.db.models import GuardianLink
 from tsos.db.session import session_scope
+from tsos.gradebook import structure, term_marks
+from tsos.gradebook.term_marks import Period
 
 pytestmark = pytest.mark.asyncio
 
@@ -131,3 +133,47 @@ async def test_unpublished_marks_stay_out_of_family_views(gradebook_api, school,
         "start": "2025-09-01", "end": "2025-09-30"}, headers=headers(school.guardian))).json()
     algebra = next(s for s in diary["subjects"] if s["subject_id"] == school.algebra_id)
     assert algebra["average"] == "3,00"
+
+
+async def test_a_sub_group_teacher_lists_and_decides_their_pupils_term_marks(
+        gradebook_api, database_url, school, headers) -> None:
+    """A load for a group only: its teacher reaches the term marks of the group's pupils."""
+    with session_scope(database_url) as session:
+        group = structure.create_study_group(session, school.class_id, "Алгебра, группа 2",
+                                             school.algebra_id)
+        for pupil_id in school.pupils[2:]:
+            structure.enroll(session, school.class_id, pupil_id, date(2025, 9, 1), group.id)
+        group_teacher = _user(session, "teacher", school.org_id)
+        teacher_row = structure.ensure_teacher(session, school.org_id, group_teacher)
+        structure.assign_load(session, teacher_row.id, school.algebra_id, school.class_id,
+                              study_group_id=group.id)
+        term_marks.propose(session, at=moment(date(2025, 10, 27)),
+                           organization_id=school.org_id,
+                           school_class=structure.get_class(session, school.class_id),
+                           subject_id=school.algebra_id,
+                           period=Period(school.year_id, school.quarter_ids[0]))
+
+    params = {"subject_id": school.algebra_id, "term_id": school.quarter_ids[0]}
+    listed = await gradebook_api.get(f"/gradebook/classes/{school.class_id}/period-marks",
+                                     params=params, headers=headers(group_teacher))
+    assert listed.status_code == 200, listed.text
+    marks = {m["pupil_id"]: m["id"] for m in listed.json()}
+    assert set(marks) == set(school.pupils[2:])
+
+    confirmed = await gradebook_api.post("/gradebook/period-marks/decisions", json={
+        "period_mark_ids": list(marks.values()), "action": "confirm"},
+        headers=headers(group_teacher))
+    assert confirmed.status_code == 200, confirmed.text
+    assert [m["status"] for m in confirmed.json()["marks"]] == ["confirmed"] * 2
+
+    whole = (await gradebook_api.get(f"/gradebook/classes/{school.class_id}/period-marks",
+                                     params=params, headers=headers(school.teacher))).json()
+    outside = [m["id"] for m in whole if m["pupil_id"] == school.pupils[0]]
+    refused = await gradebook_api.post("/gradebook/period-marks/decisions", json={
+        "period_mark_ids": outside, "action": "confirm"}, headers=headers(group_teacher))
+    assert refused.status_code == 403
+    # Another subject of the class stays closed to them.
+    history = await gradebook_api.get(f"/gradebook/classes/{school.class_id}/period-marks",
+                                      params={**params, "subject_id": school.history_id},
+                                      headers=headers(group_teacher))
+    assert history.status_code == 403
