@@ -11,12 +11,11 @@ from sqlalchemy import text
 
 from domain.gradebook.locks import WriteRefused
 from domain.gradebook.marks import MarkValue
-from tests.gradebook.school import lesson, moment, writer
+from tests.gradebook.school import grade_term, lesson, moment, writer
 from tsos.db import gradebook as db
 from tsos.db.session import session_scope
-from tsos.gradebook import structure, term_marks
+from tsos.gradebook import structure
 from tsos.gradebook.journal import MarkEntry
-from tsos.gradebook.term_marks import Period
 
 
 def test_dates_are_the_schools_whatever_the_server_zone(database_url, school,
@@ -25,11 +24,8 @@ def test_dates_are_the_schools_whatever_the_server_zone(database_url, school,
     with session_scope(database_url) as session:
         lesson_id = lesson(session, school, date(2025, 9, 1), number=1)
         # Closed half an hour after midnight at the school: still the 26th in UTC.
-        closed = term_marks.close(session, at=moment(date(2025, 10, 27), hour=0)
-                                  + timedelta(minutes=30), organization_id=school.org_id,
-                                  period=Period(school.year_id, school.quarter_ids[0]),
-                                  closing_user_id=school.deputy)
-        assert school.class_id in closed.locked
+        grade_term(session, school, school.quarter_ids[0],
+                   moment(date(2025, 10, 27), hour=0) + timedelta(minutes=30))
 
     try:
         for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):

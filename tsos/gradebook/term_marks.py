@@ -15,6 +15,7 @@ from domain.gradebook import terms as dterms
 from domain.gradebook.audit import SYSTEM, Actor, system_change
 from domain.gradebook.computation import compute_term_mark
 from domain.gradebook.errors import GradebookError, StateConflict
+from domain.gradebook.locks import Action, WriteTarget, check_write
 from domain.gradebook.marks import MarkValue, Scale
 from tsos.db import gradebook as db
 from tsos.db.models import Role, User
@@ -115,10 +116,15 @@ def propose(session: Session, *, at: datetime, organization_id: int,
         proposals = [year_proposal(session, school_class, pupil_id, subject_id)
                      for pupil_id in todo]
 
+    # A closed period takes no new marks, from the system neither.
+    locks = locks_for(session, [school_class.id], todo)
     rows, events = [], []
     for mark_id, proposal in zip(ctx.next_ids("period_marks", len(proposals)), proposals,
                                  strict=True):
         result = dperiod.propose(mark_id, proposal, at=at, workflow_id=workflow_id)
+        with ctx.refusals_audited():
+            check_write(WriteTarget.for_period_mark(result.value, school_class.id),
+                        Action.CREATE, locks, SYSTEM)
         row = db.PeriodMark(id=mark_id, pupil_id=proposal.pupil_id, subject_id=subject_id,
                             school_class_id=school_class.id, period_kind=period.kind,
                             term_id=period.term_id, school_year_id=period.school_year_id,
@@ -309,6 +315,12 @@ def close(session: Session, *, at: datetime, organization_id: int, period: Perio
             locked.append(school_class.id)
             continue
         try:
+            # A pupil without a mark yet (joined since the proposals) gets one to decide: the
+            # period does not close over a pupil without a mark.
+            for subject_id in class_subjects(session, school_class.id):
+                propose(session, at=at, organization_id=organization_id,
+                        school_class=school_class, subject_id=subject_id, period=period,
+                        workflow_id=workflow_id)
             _close_class(ctx, year, school_class, period, on_behalf_of)
         except GradebookError as error:
             refused[school_class.id] = error.message
@@ -323,7 +335,11 @@ def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.Sc
     rows = session.scalars(select(db.PeriodMark).where(
         db.PeriodMark.school_class_id == school_class.id, *_same_period(period))).all()
     marks = [period_mark_of(row) for row in rows]
-    expected = {(row.pupil_id, row.subject_id) for row in rows}
+    # Every pupil assessed in the period, in every subject taught to the class.
+    _, last_day = dates_of(session, period, school_class)
+    expected = {(pupil_id, subject_id)
+                for pupil_id in assessed_pupils(session, school_class.id, last_day)
+                for subject_id in class_subjects(session, school_class.id)}
     lock_id = ctx.next_id("term_locks")
     if period.term_id is None:
         # Year marks carry the domain's id of the year, which is not the row's (see mapping).
