@@ -158,6 +158,7 @@ def close_term(
         subject_id=subject_id,
         workflow_id=workflow_id,
         on_behalf_of=on_behalf_of,
+        is_year=False,
     )
 
 
@@ -190,6 +191,7 @@ def close_year(
         subject_id=subject_id,
         workflow_id=workflow_id,
         on_behalf_of=on_behalf_of,
+        is_year=True,
     )
 
 
@@ -209,6 +211,7 @@ def _close(
     subject_id: int | None,
     workflow_id: str | None,
     on_behalf_of: int | None,
+    is_year: bool,
 ) -> Result[TermLock]:
     # The term-grading workflow closes as the system, for the deputy head who answers for it;
     # a person closes in their own name.
@@ -249,6 +252,7 @@ def _close(
         closed_by=actor.user_id,
         on_behalf_of=on_behalf_of,
         subject_id=subject_id,
+        is_year=is_year,
     )
     if actor.is_system:
         event = system_change(at, "term_lock", lock_id, "close", caused_by_change=None,

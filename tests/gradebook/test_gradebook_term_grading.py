@@ -240,7 +240,7 @@ async def test_a_blocked_close_takes_decisions_and_sends_undecided_marks_back(
         await _phase(handle, "deputy")
         assert (await handle.query(TermGradingWorkflow.view)).pending == 1
         responsible = _responsible(database_url, school.org_id)
-        assert (responsible, "escalated") in _notices(database_url)
+        await _until(lambda: (responsible, "escalated") in _notices(database_url))
         second = _rows(database_url, school.algebra_id)[school.pupils[2]]
         assert (second.status, second.computed_value) == ("proposed", "3")
         await handle.execute_update(TermGradingWorkflow.decide, Decision(

@@ -107,6 +107,7 @@ def term_lock_of(row: db.TermLock) -> dlocks.TermLock:
         closed_by=row.closed_by,
         subject_id=row.subject_id,
         on_behalf_of=row.on_behalf_of,
+        is_year=row.period_kind == "year",
     )
 
 

@@ -28,6 +28,7 @@ from domain.gradebook.computation import (
     class_statistics,
     running_average,
 )
+from domain.gradebook.lessons import Lesson
 from domain.gradebook.policy import GradingPolicy
 from tsos.db import gradebook as db
 from tsos.db.models import Person, Pupil
@@ -546,6 +547,13 @@ class PupilAttendanceOut(BaseModel):
     attended: ShareOut
 
 
+class GroupLessons(BaseModel):
+    study_group_id: int
+    name: str
+    held_lessons: int
+    not_held_lessons: int
+
+
 class AttendanceReport(BaseModel):
     school_class_id: int
     class_name: str
@@ -553,9 +561,14 @@ class AttendanceReport(BaseModel):
     start: date
     end: date
     # Percentages are over held lessons only; planned and cancelled ones are listed apart.
+    # Lessons of the whole class; a split class's group lessons are counted per group, since
+    # each pupil attends only their own group's.
     held_lessons: int
     not_held_lessons: int
+    groups: list[GroupLessons]
+    # The denominator of every share: held lessons each pupil was on the roster for, summed.
     pupil_lessons: int
+    denominator: str
     attended: ShareOut
     absences: ShareOut
     unexcused_absences: ShareOut
@@ -580,7 +593,9 @@ def attendance_report(session: Session, school_class: db.SchoolClass, subject_id
     result = class_attendance(lessons, records, roster)
     people = persons_of(session, [m.pupil_id for m in roster])
 
-    held = sum(1 for lesson in lessons if lesson.status.value == "held")
+    whole_class = [lesson for lesson in lessons if lesson.study_group_id is None]
+    held = sum(1 for lesson in whole_class if lesson.status.value == "held")
+    groups = _group_lessons(session, lessons)
     pupils = [
         PupilAttendanceOut(pupil_id=s.pupil_id, surname=people[s.pupil_id].surname,
                            name=people[s.pupil_id].name, held=s.held, absent=s.absent,
@@ -591,7 +606,36 @@ def attendance_report(session: Session, school_class: db.SchoolClass, subject_id
     pupils.sort(key=lambda p: (p.surname, p.name, p.pupil_id))
     return AttendanceReport(
         school_class_id=school_class.id, class_name=school_class.name, subject_id=subject_id,
-        start=start, end=end, held_lessons=held, not_held_lessons=len(lessons) - held,
-        pupil_lessons=result.pupil_lessons, attended=_share(result.attended),
+        start=start, end=end, held_lessons=held, not_held_lessons=len(whole_class) - held,
+        groups=groups, pupil_lessons=result.pupil_lessons,
+        denominator=_attendance_denominator(held, groups, result.pupil_lessons),
+        attended=_share(result.attended),
         absences=_share(result.absences), unexcused_absences=_share(result.unexcused_absences),
         pupils=pupils)
+
+
+def _group_lessons(session: Session, lessons: list[Lesson]) -> list[GroupLessons]:
+    by_group: dict[int, list[Lesson]] = defaultdict(list)
+    for lesson in lessons:
+        if lesson.study_group_id is not None:
+            by_group[lesson.study_group_id].append(lesson)
+    names = {group_id: name for group_id, name in session.execute(
+        select(db.StudyGroup.id, db.StudyGroup.name).where(
+            db.StudyGroup.id.in_(list(by_group))))}
+    result = []
+    for group_id, group in sorted(by_group.items(), key=lambda item: (names[item[0]],
+                                                                        item[0])):
+        held = sum(1 for lesson in group if lesson.status.value == "held")
+        result.append(GroupLessons(study_group_id=group_id, name=names[group_id],
+                                   held_lessons=held, not_held_lessons=len(group) - held))
+    return result
+
+
+def _attendance_denominator(held: int, groups: list[GroupLessons], pupil_lessons: int) -> str:
+    text = f"проведённых уроков всего класса: {held}"
+    if groups:
+        text += "; уроков групп: " + ", ".join(f"«{group.name}» — {group.held_lessons}"
+                                               for group in groups)
+        text += " (у каждого ученика — уроки класса и своей группы)"
+    return (f"{text}. Доли — от ученико-уроков: {pupil_lessons} (проведённые уроки, на "
+            f"которых ученик был в списке)")
