@@ -44,26 +44,30 @@ QUARTER_ENDS = [date(2025, 10, 27), date(2025, 12, 29), date(2026, 3, 23),
                 date(2026, 5, 27)]
 
 
-def _four_quarters(database_url: str, school: School) -> None:
+def _four_quarters(database_url: str, school: School, before_the_last=None) -> None:  # type: ignore[no-untyped-def]
     with session_scope(database_url) as session:
         for days, points in zip(QUARTER_DAYS, QUARTER_MARKS, strict=True):
             give_marks(session, school, 0, [(d, p, "classwork")
                                             for d, p in zip(days, points, strict=True)])
-    for term_id, end in zip(school.quarter_ids, QUARTER_ENDS, strict=True):
+    for number, (term_id, end) in enumerate(zip(school.quarter_ids, QUARTER_ENDS,
+                                                strict=True), start=1):
         with session_scope(database_url) as session:
+            if number == 4 and before_the_last is not None:
+                before_the_last(session)
             grade_term(session, school, term_id, moment(end))
 
 
 @pytest.mark.asyncio
 async def test_year_grading_follows_the_configured_method(
         time_skipping_env, settings, database_url, school, activity_executor) -> None:
-    _four_quarters(database_url, school)
-    with session_scope(database_url) as session:
+    def last_term_decides(session) -> None:  # type: ignore[no-untyped-def]
         # From the last quarter on, ties go to the last term (policy version 2).
         structure.publish_policy(session, school.org_id, {
             "weights": {"classwork": "1", "homework": "1", "test_work": "1.5",
                         "control_work": "2"},
             "year_method": "last_term_decides_ties"}, effective_from=date(2026, 4, 1))
+
+    _four_quarters(database_url, school, last_term_decides)
 
     env = time_skipping_env
     context.configure(settings, database_url)

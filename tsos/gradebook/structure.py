@@ -15,7 +15,7 @@ from domain.gradebook import terms as dterms
 from domain.gradebook.audit import SYSTEM, user_change
 from domain.gradebook.errors import GradebookError
 from domain.gradebook.locks import Action, WriteTarget, check_write
-from domain.gradebook.policy import GradingPolicy
+from domain.gradebook.policy import GradingPolicy, PolicyError
 from tsos.db import gradebook as db
 from tsos.db.models import Organization, SchoolYear
 from tsos.gradebook import audit_log
@@ -295,6 +295,8 @@ def publish_policy(session: Session, organization_id: int, document: Mapping[str
     last = session.scalar(select(func.max(db.GradingPolicyVersion.version)).where(
         db.GradingPolicyVersion.policy_id == policy_row.id)) or 0
 
+    _check_effective_from(session, organization_id, policy_row.id, effective_from)
+
     data = dict(document)
     data.update(id=policy_row.id, version=last + 1, organization_id=organization_id)
     policy = GradingPolicy.from_dict(data)
@@ -304,6 +306,35 @@ def publish_policy(session: Session, organization_id: int, document: Mapping[str
                                         created_by=created_by))
     session.flush()
     return policy
+
+
+def _check_effective_from(session: Session, organization_id: int, policy_id: int,
+                          effective_from: date) -> None:
+    """A version takes effect after every closed period (those marks are final) and not
+    before the version it follows (which it would silently cancel)."""
+    closed_until = session.scalar(
+        select(func.max(db.TermLock.ends_on))
+        .join(db.SchoolClass, db.SchoolClass.id == db.TermLock.school_class_id)
+        .where(db.SchoolClass.organization_id == organization_id))
+    if closed_until is not None and effective_from <= closed_until:
+        raise PolicyError([
+            f"Дата начала действия {effective_from:%d.%m.%Y} приходится на закрытый период "
+            f"(закрыто по {closed_until:%d.%m.%Y}): новая версия действует только после "
+            f"закрытых периодов"])
+    previous = session.scalar(select(func.max(db.GradingPolicyVersion.effective_from)).where(
+        db.GradingPolicyVersion.policy_id == policy_id))
+    if previous is not None and effective_from < previous:
+        raise PolicyError([
+            f"Дата начала действия {effective_from:%d.%m.%Y} раньше начала действия "
+            f"предыдущей версии ({previous:%d.%m.%Y})"])
+
+
+def policy_version(session: Session, policy_id: int, version: int) -> GradingPolicy:
+    """The version a mark was computed with, for recomputing it by the same rules."""
+    row = session.get(db.GradingPolicyVersion, (policy_id, version))
+    if row is None:
+        raise NotFound(f"Версия {version} политики оценивания {policy_id} не найдена")
+    return GradingPolicy.from_dict(row.document)
 
 
 def policy_for(session: Session, organization_id: int, on: date) -> GradingPolicy:
