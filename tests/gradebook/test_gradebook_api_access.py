@@ -7,10 +7,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.gradebook.school import _user, lesson, moment
+from domain.gradebook.marks import MarkValue
+from tests.gradebook.school import _user, give_marks, lesson, moment, writer
+from tsos.db import gradebook as db
 from tsos.db.models import GuardianLink
 from tsos.db.session import session_scope
 from tsos.gradebook import structure, term_marks
+from tsos.gradebook.context import WriteContext
+from tsos.gradebook.journal import MarkEntry
 from tsos.gradebook.term_marks import Period
 
 pytestmark = pytest.mark.asyncio
@@ -177,3 +181,33 @@ async def test_a_sub_group_teacher_lists_and_decides_their_pupils_term_marks(
                                       params={**params, "subject_id": school.history_id},
                                       headers=headers(group_teacher))
     assert history.status_code == 403
+
+
+async def test_a_derivation_keeps_held_marks_from_families(gradebook_api, database_url,
+                                                          school, headers) -> None:
+    """How a term mark came about: families do not learn that marks are being held back."""
+    child = school.pupils[0]
+    with session_scope(database_url) as session:
+        give_marks(session, school, 0, [(date(2025, 9, day), 5, "classwork")
+                                        for day in (8, 15, 22)])
+        held = lesson(session, school, date(2025, 10, 6))
+        writer(session, school).add_marks(held, [MarkEntry(child, MarkValue.of(2),
+                                                           "control_work", published=False)])
+        term_marks.propose(session, at=moment(date(2025, 10, 27)),
+                           organization_id=school.org_id,
+                           school_class=structure.get_class(session, school.class_id),
+                           subject_id=school.algebra_id,
+                           period=Period(school.year_id, school.quarter_ids[0]))
+        row = session.scalar(select(db.PeriodMark).where(db.PeriodMark.pupil_id == child,
+                                                         db.PeriodMark.subject_id
+                                                         == school.algebra_id))
+        term_marks.confirm(WriteContext(session, school.teacher_actor,
+                                        moment(date(2025, 10, 27)), school.org_id), row.id)
+        mark_id = row.id
+
+    path = f"/gradebook/diary/{child}/period-marks/{mark_id}"
+    family = await gradebook_api.get(path, headers=headers(school.guardian))
+    assert family.status_code == 200, family.text
+    assert "опубликован" not in family.text and family.json()["staff_notes"] is None
+    staff = (await gradebook_api.get(path, headers=headers(school.teacher))).json()
+    assert staff["staff_notes"] == ["Не опубликовано отметок: 1; в отметку за период не вошли"]

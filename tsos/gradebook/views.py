@@ -38,6 +38,7 @@ from tsos.gradebook.mapping import (
     display_value,
     lesson_of,
     mark_of,
+    proposal_of,
 )
 from tsos.gradebook.term_marks import Period
 
@@ -433,20 +434,24 @@ class Derivation(BaseModel):
     formula: str | None
     lines: list[DerivationLineOut]
     warnings: list[str]
+    # Staff only (held-back marks): absent from what pupils and guardians read.
+    staff_notes: list[str] | None = None
 
 
-def derivation(row: db.PeriodMark) -> Derivation:
-    computed = row.computed or {}
+def derivation(row: db.PeriodMark, *, for_staff: bool) -> Derivation:
+    computed = proposal_of(row.computed) if row.source == "computed" else None
+    stored = row.computed or {}
     return Derivation(
         period_mark_id=row.id, value=_period_cell(row).value,
         computed_value=row.computed_value, overridden=row.overridden,
         override_reason=row.override_reason, not_assessed_reason=row.not_assessed_reason,
         policy_id=row.policy_id, policy_version=row.policy_version,
-        method=computed.get("method"), shown_average=computed.get("shown_average"),
-        formula=computed.get("formula"),
+        method=stored.get("method"), shown_average=stored.get("shown_average"),
+        formula=stored.get("formula"),
         lines=[DerivationLineOut(label=line["label"], value=line["value"],
-                                 weight=line["weight"]) for line in computed.get("lines", [])],
-        warnings=list(computed.get("warnings", [])))
+                                 weight=line["weight"]) for line in stored.get("lines", [])],
+        warnings=[] if computed is None else list(computed.warnings),
+        staff_notes=list(computed.staff_notes) if for_staff and computed else None)
 
 
 # Reports, each figure with the count it was taken over.
