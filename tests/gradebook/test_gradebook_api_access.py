@@ -211,3 +211,27 @@ async def test_a_derivation_keeps_held_marks_from_families(gradebook_api, databa
     assert "опубликован" not in family.text and family.json()["staff_notes"] is None
     staff = (await gradebook_api.get(path, headers=headers(school.teacher))).json()
     assert staff["staff_notes"] == ["Не опубликовано отметок: 1; в отметку за период не вошли"]
+
+
+async def test_the_diary_average_is_the_terms_and_says_so(gradebook_api, database_url,
+                                                         school, headers) -> None:
+    """A week without marks still shows the term's average beside the term marks, and the
+    diary names the term the averages are over."""
+    with session_scope(database_url) as session:
+        give_marks(session, school, 0, [(date(2025, 9, 8), 5, "classwork"),
+                                        (date(2025, 9, 15), 4, "classwork"),
+                                        (date(2025, 10, 13), 3, "classwork")])
+        lesson(session, school, date(2025, 10, 20))
+    week = {"start": "2025-10-20", "end": "2025-10-26"}
+    diary = (await gradebook_api.get(f"/gradebook/diary/{school.pupils[0]}", params=week,
+                                     headers=headers(school.guardian))).json()
+    algebra = next(s for s in diary["subjects"] if s["subject_id"] == school.algebra_id)
+    assert (algebra["average"], algebra["marks_count"]) == ("4,00", 3)
+    assert diary["averages_over"] == {"term_id": school.quarter_ids[0],
+                                      "title": "1 четверть", "start": "2025-09-01",
+                                      "end": "2025-10-26"}
+    # The next term's first week averages over that term: nothing yet.
+    later = (await gradebook_api.get(f"/gradebook/diary/{school.pupils[0]}", params={
+        "start": "2025-11-05", "end": "2025-11-09"}, headers=headers(school.guardian))).json()
+    assert later["averages_over"]["title"] == "2 четверть"
+    assert all(s["average"] is None for s in later["subjects"])

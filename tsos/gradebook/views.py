@@ -30,6 +30,7 @@ from domain.gradebook.computation import (
 )
 from domain.gradebook.lessons import Lesson
 from domain.gradebook.policy import GradingPolicy
+from domain.gradebook.terms import Term
 from tsos.db import gradebook as db
 from tsos.db.models import Person, Pupil
 from tsos.gradebook import structure
@@ -299,9 +300,19 @@ class DiaryPeriodMark(BaseModel):
 class DiarySubject(BaseModel):
     subject_id: int
     subject_name: str
+    # Over the term's published marks (see Diary.averages_over), not over the window shown.
     marks_count: int
     average: str | None
     period_marks: list[DiaryPeriodMark]
+
+
+class DiaryAveragesOver(BaseModel):
+    """The period the diary's averages are taken over: the term of the window's last day."""
+
+    term_id: int
+    title: str
+    start: date
+    end: date
 
 
 class DiaryRemark(BaseModel):
@@ -317,6 +328,8 @@ class Diary(BaseModel):
     time_zone: str
     lessons: list[DiaryLesson]
     subjects: list[DiarySubject]
+    # None outside any term (the summer before the first): then there is no average.
+    averages_over: DiaryAveragesOver | None
     remarks: list[DiaryRemark]
 
 
@@ -359,15 +372,45 @@ def diary(session: Session, pupil_id: int, start: date, end: date, *, zone: str)
         for lesson in lessons
     ]
 
+    term = _diary_term(session, pupil_id, start, end)
+    term_marks: list[db.Mark] = []
+    if term is not None:
+        policy = structure.policy_near(session, pupil.organization_id, term.end)
+        term_marks = list(session.scalars(select(db.Mark).where(
+            db.Mark.pupil_id == pupil_id, db.Mark.published.is_(True),
+            db.Mark.lesson_date.between(term.start, term.end))))
     return Diary(pupil_id=pupil_id, start=start, end=end, time_zone=zone,
                  lessons=diary_lessons,
-                 subjects=_diary_subjects(session, pupil_id, marks, subjects, policy),
+                 subjects=_diary_subjects(session, pupil_id, term_marks, subjects, policy),
+                 averages_over=None if term is None else DiaryAveragesOver(
+                     term_id=term.id, title=term.title, start=term.start, end=term.end),
                  remarks=_remarks(session, pupil_id, start, end))
+
+
+def _diary_term(session: Session, pupil_id: int, start: date, end: date) -> Term | None:
+    """The term of the window's last day for the pupil's class (in the holidays, the term
+    just over): the diary's averages are the term's, like the term marks beside them."""
+    membership = session.scalar(select(db.ClassMembership).where(
+        db.ClassMembership.pupil_id == pupil_id,
+        db.ClassMembership.study_group_id.is_(None),
+        db.ClassMembership.starts_on <= end,
+        or_(db.ClassMembership.ends_on.is_(None), db.ClassMembership.ends_on >= start),
+    ).order_by(db.ClassMembership.starts_on.desc()).limit(1))
+    if membership is None:
+        return None
+    school_class = structure.get_class(session, membership.school_class_id)
+    year = structure.domain_school_year(session, school_class.school_year_id)
+    if school_class.grade not in year.schedules:
+        return None
+    begun = [term for term in structure.terms_of_class(session, school_class)
+             if term.start <= end]
+    return begun[-1] if begun else None
 
 
 def _diary_subjects(session: Session, pupil_id: int, marks: list[db.Mark],
                     subjects: dict[int, db.Subject], policy: GradingPolicy
                     ) -> list[DiarySubject]:
+    """Each subject of the window with its term marks and its average over the term."""
     by_subject: dict[int, list[db.Mark]] = defaultdict(list)
     for row in marks:
         by_subject[row.subject_id].append(row)
@@ -384,14 +427,13 @@ def _diary_subjects(session: Session, pupil_id: int, marks: list[db.Mark],
             id=row.id, period_kind=row.period_kind, title=title,
             value=_period_cell(row).value))
 
+    names = {subject.id: subject.name for subject in session.scalars(
+        select(db.Subject).where(db.Subject.id.in_(set(subjects) | set(by_subject))))}
     result = []
-    for subject_id in sorted(set(subjects) | set(by_subject), key=lambda s: (
-            subjects[s].name if s in subjects else "", s)):
+    for subject_id in sorted(names, key=lambda s: (names[s], s)):
         rows = by_subject.get(subject_id, [])
         average = running_average([mark_of(row) for row in rows], policy)
-        name = subjects[subject_id].name if subject_id in subjects else \
-            session.get(db.Subject, subject_id).name  # type: ignore[union-attr]
-        result.append(DiarySubject(subject_id=subject_id, subject_name=name,
+        result.append(DiarySubject(subject_id=subject_id, subject_name=names[subject_id],
                                    marks_count=len(rows), average=_shown(average),
                                    period_marks=periods.get(subject_id, [])))
     return result
