@@ -10,7 +10,7 @@ from sqlalchemy import select
 from domain.gradebook.marks import MarkValue
 from tests.gradebook.school import _user, give_marks, lesson, moment, writer
 from tsos.db import gradebook as db
-from tsos.db.models import GuardianLink
+from tsos.db.models import AuditEvent, GuardianLink
 from tsos.db.session import session_scope
 from tsos.gradebook import structure, term_marks
 from tsos.gradebook.context import WriteContext
@@ -86,19 +86,49 @@ async def test_journal_and_diary_matrix(gradebook_api, school, headers, region_a
 
 async def test_guardian_access_ends_when_the_link_is_corrected(gradebook_api, database_url,
                                                                school, headers) -> None:
-    diary = f"/gradebook/diary/{school.pupils[0]}"
-    assert (await gradebook_api.get(diary, headers=headers(school.guardian))).status_code == 200
+    """The link named the wrong child: the deputy head revokes it and makes the right one;
+    the guardian's very token loses the first diary and reaches the second."""
+    child, right_child = school.pupils[0], school.pupils[1]
+    diary = f"/gradebook/diary/{child}"
+    guardian = headers(school.guardian)
+    assert (await gradebook_api.get(diary, headers=guardian)).status_code == 200
 
-    with session_scope(database_url) as session:
-        link = session.scalar(select(GuardianLink).where(
-            GuardianLink.child_person_id == school.pupil_persons[0]))
-        assert link is not None
-        from datetime import UTC, datetime
+    listed = await gradebook_api.get(f"/gradebook/pupils/{child}/guardian-links",
+                                     headers=headers(school.deputy))
+    assert listed.status_code == 200, listed.text
+    [link] = listed.json()
+    assert (link["kind_title"], link["active"]) == ("мать", True)
+    correction = {"reason": "В заявлении указан другой ребёнок",
+                  "replacement": {"child_pupil_id": right_child}}
+    for outsider in (school.teacher, school.guardian, school.other_school_teacher):
+        refused = await gradebook_api.post(f"/gradebook/guardian-links/{link['id']}/correction",
+                                           json=correction, headers=headers(outsider))
+        assert refused.status_code == 403, outsider
 
-        link.revoked_at = datetime.now(UTC)
+    corrected = await gradebook_api.post(f"/gradebook/guardian-links/{link['id']}/correction",
+                                         json=correction, headers=headers(school.deputy))
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["revoked"]["active"] is False
+    assert corrected.json()["corrected"]["child_person_id"] == school.pupil_persons[1]
 
     # The same token: the link is read on every request, not baked into the token.
-    assert (await gradebook_api.get(diary, headers=headers(school.guardian))).status_code == 403
+    assert (await gradebook_api.get(diary, headers=guardian)).status_code == 403
+    assert (await gradebook_api.get(f"/gradebook/diary/{right_child}",
+                                    headers=guardian)).status_code == 200
+    again = await gradebook_api.post(f"/gradebook/guardian-links/{link['id']}/correction",
+                                     json={"reason": "повтор"}, headers=headers(school.deputy))
+    assert again.status_code == 409
+
+    with session_scope(database_url) as session:
+        events = session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "guardian_link").order_by(AuditEvent.id)).all()
+        assert [(e.action, e.actor_user_id, e.reason) for e in events] == [
+            ("revoke", school.deputy, correction["reason"]),
+            ("create", school.deputy, correction["reason"])]
+        assert events[1].caused_by_event_id == events[0].id
+        kept = session.scalars(select(GuardianLink).where(
+            GuardianLink.guardian_person_id == link["guardian_person_id"])).all()
+        assert sorted(row.revoked_at is None for row in kept) == [False, True]
 
 
 async def test_unpublished_marks_stay_out_of_family_views(gradebook_api, school, headers,

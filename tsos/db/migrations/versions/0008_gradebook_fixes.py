@@ -25,8 +25,18 @@ def upgrade() -> None:
     op.create_check_constraint(op.f("ck_term_locks_closed_by_someone"), "term_locks",
                                "closed_by IS NOT NULL OR workflow_id IS NOT NULL")
 
+    # A corrected guardian link is revoked and kept; only active links are unique.
+    op.drop_constraint(op.f("uq_guardian_links_guardian_person_id_child_person_id"),
+                       "guardian_links", type_="unique")
+    op.create_index("uq_guardian_links_active", "guardian_links",
+                    ["guardian_person_id", "child_person_id"], unique=True,
+                    postgresql_where=sa.text("revoked_at IS NULL"))
+
 
 def downgrade() -> None:
+    op.drop_index("uq_guardian_links_active", table_name="guardian_links")
+    op.create_unique_constraint(op.f("uq_guardian_links_guardian_person_id_child_person_id"),
+                                "guardian_links", ["guardian_person_id", "child_person_id"])
     op.drop_constraint(op.f("ck_term_locks_closed_by_someone"), "term_locks", type_="check")
     op.drop_constraint(op.f("fk_term_locks_on_behalf_of_users"), "term_locks",
                        type_="foreignkey")
