@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, time
 from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ from domain.gradebook.marks import MarkValue
 from gateways.gradebook.journal_pdf import journal_pdf
 from gateways.gradebook.journal_xlsx import journal_xlsx
 from tsos.db import gradebook as db
-from tsos.gradebook import access, structure, views
+from tsos.gradebook import access, homework_files, structure, views
 from tsos.gradebook.journal import JournalWriter, MarkEntry, load_lesson
 from tsos.gradebook.mapping import mark_of
 
@@ -33,7 +34,7 @@ router = APIRouter(prefix="/gradebook", tags=["Журнал"], route_class=Grade
 register_field_names({
     "pupil_id": "ученик", "value": "отметка", "kind": "вид работы", "published": "опубликована",
     "presence": "присутствие", "excused": "уважительная причина", "topic": "тема урока",
-    "homework": "домашнее задание", "homework_links": "ссылки к заданию",
+    "homework": "домашнее задание", "homework_links": "ссылки к заданию", "file": "файл",
     "late_minutes": "минуты опоздания", "subject_id": "предмет", "term_id": "период",
 })
 
@@ -299,6 +300,40 @@ def update_lesson(lesson_id: int, body: LessonPatch, session: SessionDep,
     lesson = writer.describe_lesson(lesson_id, topic=body.topic, homework=body.homework,
                                     homework_links=body.homework_links)
     return views.lesson_column(lesson)
+
+
+@router.post("/lessons/{lesson_id}/files", status_code=201, response_model=views.HomeworkFile,
+             summary="Прикрепить файл к домашнему заданию (до 10 МБ)")
+def attach_file(lesson_id: int, file: UploadFile, session: SessionDep, settings: SettingsDep,
+                principal: PrincipalDep) -> views.HomeworkFile:
+    writer = _writer_for_lesson(session, settings, principal, lesson_id)
+    # One byte past the limit is enough to know the file is too large.
+    data = file.file.read(homework_files.MAX_BYTES + 1)
+    checked = homework_files.check_file(file.filename or "", data)
+    row = homework_files.attach(writer.ctx, lesson_id, checked)
+    return views.HomeworkFile(id=row.id, name=row.file_name, content_type=row.content_type,
+                              size=row.size)
+
+
+@router.get("/lessons/{lesson_id}/files/{file_id}", response_class=Response,
+            summary="Файл домашнего задания")
+def download_file(lesson_id: int, file_id: int, session: SessionDep,
+                  principal: PrincipalDep) -> Response:
+    lesson, school_class = load_lesson(session, lesson_id)
+    access.require_lesson(session, principal, lesson, school_class)
+    row = homework_files.file_of(session, lesson_id, file_id)
+    return Response(row.content, media_type=row.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.file_name)}",
+        "X-Content-Type-Options": "nosniff"})
+
+
+@router.delete("/lessons/{lesson_id}/files/{file_id}", status_code=204,
+               summary="Открепить файл от домашнего задания")
+def detach_file(lesson_id: int, file_id: int, session: SessionDep, settings: SettingsDep,
+                principal: PrincipalDep) -> Response:
+    writer = _writer_for_lesson(session, settings, principal, lesson_id)
+    homework_files.detach(writer.ctx, lesson_id, file_id)
+    return Response(status_code=204)
 
 
 @router.post("/lessons/{lesson_id}/move", response_model=views.LessonColumn,

@@ -18,7 +18,7 @@ from tests.gradebook.school import School, give_marks, lesson, moment, writer
 from tsos.db import gradebook as db
 from tsos.db.models import Person, Pupil
 from tsos.db.session import session_scope
-from tsos.gradebook import corrections, structure, term_marks
+from tsos.gradebook import corrections, homework_files, structure, term_marks
 from tsos.gradebook.context import WriteContext
 from tsos.gradebook.journal import MarkEntry
 from tsos.gradebook.term_marks import Period
@@ -119,6 +119,8 @@ def test_closed_term_refuses_every_write_path_and_audits_it(database_url, school
         "attendance": lambda w: w.record_attendance(lesson_id, [(pupil, absent)]),
         "unpublish": lambda w: w.set_published(lesson_id, False),
         "topic": lambda w: w.describe_lesson(lesson_id, topic="Другая тема"),
+        "homework file": lambda w: homework_files.attach(
+            w.ctx, lesson_id, homework_files.check_file("задание.txt", "§ 3".encode())),
         "cancel": lambda w: w.set_lesson_status(lesson_id, LessonStatus.CANCELLED),
     }
     before = _refused_count(database_url)

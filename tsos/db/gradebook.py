@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -222,6 +223,25 @@ class Lesson(Base):
             "starts_at IS NULL OR ends_at IS NULL OR starts_at < ends_at", name="times_ordered"
         ),
     )
+
+
+class LessonFile(Base):
+    """A file attached to a lesson's homework, kept in the database (size-limited)."""
+
+    __tablename__ = "lesson_files"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    # As recognised from the content, not as the uploader claimed it.
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("size > 0", name="not_empty"),)
 
 
 class Mark(Timestamped, Base):

@@ -85,6 +85,31 @@ def require_journal(session: Session, principal: Principal, school_class: db.Sch
     raise NotAllowed("Журнал класса недоступен для вашей роли")
 
 
+def require_lesson(session: Session, principal: Principal, lesson: db.Lesson,
+                   school_class: db.SchoolClass) -> None:
+    """A lesson's homework: whoever reads its journal, and the pupils on its roster that
+    day with their guardians (active links)."""
+    if principal.role in ("pupil", "guardian"):
+        persons = ({principal.person_id} if principal.role == "pupil"
+                   else set(principal.children_person_ids))
+        on_roster = session.scalar(
+            select(db.ClassMembership.id)
+            .join(Pupil, Pupil.id == db.ClassMembership.pupil_id)
+            .where(Pupil.person_id.in_(persons),
+                   db.ClassMembership.school_class_id == lesson.school_class_id,
+                   db.ClassMembership.study_group_id.is_not_distinct_from(
+                       lesson.study_group_id),
+                   db.ClassMembership.starts_on <= lesson.lesson_date,
+                   (db.ClassMembership.ends_on.is_(None))
+                   | (db.ClassMembership.ends_on >= lesson.lesson_date))
+            .limit(1))
+        if on_roster is None:
+            raise NotAllowed("Материалы этого урока недоступны")
+        return
+    require_journal(session, principal, school_class, lesson.subject_id,
+                    study_group_id=lesson.study_group_id)
+
+
 def require_class(session: Session, principal: Principal, school_class: db.SchoolClass) -> None:
     """Whole-class views (attendance over every subject): the school's staff who teach it."""
     if principal.role in REGION_READERS:

@@ -357,6 +357,7 @@ class JournalWriter:
         self.session.execute(delete(db.Mark).where(db.Mark.lesson_id == lesson_id))
         self.session.execute(delete(db.Attendance).where(db.Attendance.lesson_id == lesson_id))
         self.session.execute(delete(db.Remark).where(db.Remark.lesson_id == lesson_id))
+        self.session.execute(delete(db.LessonFile).where(db.LessonFile.lesson_id == lesson_id))
         self.session.delete(lesson_row)
         self.session.flush()
         ids = audit_log.store(self.session, result.events, self.ctx.organization_id)

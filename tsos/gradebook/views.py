@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from pydantic import BaseModel
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from domain.gradebook.arithmetic import shown_average
 from domain.gradebook.attendance import (
@@ -34,6 +34,7 @@ from domain.gradebook.terms import Term
 from tsos.db import gradebook as db
 from tsos.db.models import Person, Pupil
 from tsos.gradebook import structure
+from tsos.gradebook.homework_files import FileInfo, files_of
 from tsos.gradebook.mapping import (
     attendance_of,
     display_value,
@@ -42,6 +43,15 @@ from tsos.gradebook.mapping import (
     proposal_of,
 )
 from tsos.gradebook.term_marks import Period
+
+
+class HomeworkFile(BaseModel):
+    """A file of the homework; its content is at GET /gradebook/lessons/{lesson}/files/{id}."""
+
+    id: int
+    name: str
+    content_type: str
+    size: int
 
 
 class LessonColumn(BaseModel):
@@ -54,6 +64,7 @@ class LessonColumn(BaseModel):
     topic: str | None
     homework: str | None
     homework_links: list[str]
+    homework_files: list[HomeworkFile] = []
     study_group_id: int | None
 
 
@@ -128,12 +139,21 @@ def _shown(value: Fraction | None) -> str | None:
     return None if value is None else shown_average(value)
 
 
-def lesson_column(row: db.Lesson) -> LessonColumn:
+def lesson_column(row: db.Lesson, files: list[FileInfo] | None = None) -> LessonColumn:
+    """A lesson as a journal column; its files are looked up unless given."""
+    if files is None:
+        files = files_of(object_session(row), [row.id]).get(row.id, [])  # type: ignore[arg-type]
     return LessonColumn(id=row.id, date=row.lesson_date, number=row.number,
                         starts_at=row.starts_at, ends_at=row.ends_at, status=row.status,
                         topic=row.topic, homework=row.homework,
                         homework_links=list(row.homework_links or []),
+                        homework_files=_files_out(files),
                         study_group_id=row.study_group_id)
+
+
+def _files_out(files: list[FileInfo]) -> list[HomeworkFile]:
+    return [HomeworkFile(id=f.id, name=f.name, content_type=f.content_type, size=f.size)
+            for f in files]
 
 
 def _attendance_cell(row: db.Attendance) -> AttendanceCell:
@@ -189,6 +209,7 @@ def class_journal(session: Session, school_class: db.SchoolClass, subject_id: in
     lessons = list(session.scalars(lesson_query.order_by(db.Lesson.lesson_date,
                                                          db.Lesson.number, db.Lesson.id)))
     lesson_ids = [lesson.id for lesson in lessons]
+    files = files_of(session, lesson_ids)
 
     roster = memberships(session, school_class.id, study_group_id, start, end)
     spans: dict[int, list[db.ClassMembership]] = defaultdict(list)
@@ -226,7 +247,8 @@ def class_journal(session: Session, school_class: db.SchoolClass, subject_id: in
         school_class_id=school_class.id, class_name=school_class.name, subject_id=subject_id,
         subject_name=subject.name, study_group_id=study_group_id, start=start, end=end,
         term_id=term_id, time_zone=zone, policy_id=policy.id, policy_version=policy.version,
-        lessons=[lesson_column(lesson) for lesson in lessons], pupils=rows)
+        lessons=[lesson_column(lesson, files.get(lesson.id, [])) for lesson in lessons],
+        pupils=rows)
 
 
 def _pupil_row(pupil_id: int, person: Person, spans: list[db.ClassMembership],
@@ -286,6 +308,7 @@ class DiaryLesson(BaseModel):
     topic: str | None
     homework: str | None
     homework_links: list[str]
+    homework_files: list[HomeworkFile]
     marks: list[DiaryMark]
     attendance: AttendanceCell | None
 
@@ -357,6 +380,7 @@ def diary(session: Session, pupil_id: int, start: date, end: date, *, zone: str)
     pupil = session.get(Pupil, pupil_id)
     assert pupil is not None
     policy = structure.policy_near(session, pupil.organization_id, end)
+    files = files_of(session, [lesson.id for lesson in lessons])
     by_lesson: dict[int, list[DiaryMark]] = defaultdict(list)
     for row in marks:
         by_lesson[row.lesson_id].append(DiaryMark(value=str(mark_of(row).value),
@@ -368,6 +392,7 @@ def diary(session: Session, pupil_id: int, start: date, end: date, *, zone: str)
                     subject_name=subjects[lesson.subject_id].name, status=lesson.status,
                     topic=lesson.topic, homework=lesson.homework,
                     homework_links=list(lesson.homework_links or []),
+                    homework_files=_files_out(files.get(lesson.id, [])),
                     marks=by_lesson.get(lesson.id, []), attendance=absences.get(lesson.id))
         for lesson in lessons
     ]

@@ -32,8 +32,31 @@ def upgrade() -> None:
                     ["guardian_person_id", "child_person_id"], unique=True,
                     postgresql_where=sa.text("revoked_at IS NULL"))
 
+    # Homework files, kept in the database beside their lesson.
+    op.create_table(
+        "lesson_files",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("lesson_id", sa.BigInteger(), nullable=False),
+        sa.Column("file_name", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_by", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("size > 0", name=op.f("ck_lesson_files_not_empty")),
+        sa.ForeignKeyConstraint(["lesson_id"], ["lessons.id"],
+                                name=op.f("fk_lesson_files_lesson_id_lessons")),
+        sa.ForeignKeyConstraint(["uploaded_by"], ["users.id"],
+                                name=op.f("fk_lesson_files_uploaded_by_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lesson_files")),
+    )
+    op.create_index(op.f("ix_lesson_files_lesson_id"), "lesson_files", ["lesson_id"])
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_lesson_files_lesson_id"), table_name="lesson_files")
+    op.drop_table("lesson_files")
     op.drop_index("uq_guardian_links_active", table_name="guardian_links")
     op.create_unique_constraint(op.f("uq_guardian_links_guardian_person_id_child_person_id"),
                                 "guardian_links", ["guardian_person_id", "child_person_id"])
