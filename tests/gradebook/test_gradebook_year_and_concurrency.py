@@ -13,6 +13,8 @@ from temporalio.worker import Worker
 
 from activities import context
 from activities.gradebook import GRADEBOOK_ACTIVITIES
+from domain.gradebook.audit import SYSTEM, system_change
+from domain.gradebook.locks import WriteRefused
 from domain.gradebook.marks import MarkValue
 from tests.gradebook.school import (
     School,
@@ -24,8 +26,10 @@ from tests.gradebook.school import (
 )
 from tsos.db import gradebook as db
 from tsos.db.session import session_scope
-from tsos.gradebook import structure, term_marks
+from tsos.gradebook import audit_log, structure, term_marks
+from tsos.gradebook.context import WriteContext
 from tsos.gradebook.journal import MarkEntry
+from tsos.gradebook.recompute import recompute_year
 from tsos.gradebook.term_marks import Period
 from workflows.gradebook import GRADEBOOK_WORKFLOWS
 from workflows.gradebook.ids import grading_workflow_id
@@ -109,8 +113,26 @@ async def test_year_grading_follows_the_configured_method(
         locks = session.scalars(select(db.TermLock).where(
             db.TermLock.school_class_id == school.class_id)).all()
         assert sorted(lock.period_kind for lock in locks) == ["term"] * 4 + ["year"]
-        # A locked year refuses the year mark's recomputation like any write.
         assert term_marks.is_closed(session, school.org_id, Period(school.year_id))
+
+    # A locked year refuses the year mark's recomputation like any write: a last-term mark
+    # changed behind the locks (no correction) does not reach the year mark.
+    with session_scope(database_url) as session:
+        last = session.scalar(select(db.PeriodMark).where(
+            db.PeriodMark.pupil_id == school.pupils[0],
+            db.PeriodMark.term_id == school.quarter_ids[3],
+            db.PeriodMark.subject_id == school.algebra_id))
+        last.computed_value = "2"
+        session.flush()
+        ctx = WriteContext(session, SYSTEM, moment(date(2026, 6, 10)), school.org_id)
+        cause = audit_log.store(session, [system_change(
+            ctx.at, "term_mark", last.id, "test", caused_by_change=None)], school.org_id)[0]
+        with pytest.raises(WriteRefused, match="пересчитывается только после одобренного"):
+            recompute_year(ctx, structure.get_class(session, school.class_id),
+                           school.pupils[0], school.algebra_id, caused_by=cause)
+    with session_scope(database_url) as session:
+        year_mark = session.get(db.PeriodMark, mine.id)
+        assert (year_mark.computed_value, year_mark.status) == ("5", "confirmed")
 
 
 def _proposed(database_url: str) -> list[db.PeriodMark]:
