@@ -109,7 +109,7 @@ def send_notices(request: NoticeRequest) -> Pending:
                           for user_id, count in pending.by_teacher.items() if count}
         else:
             deputy = term_marks.responsible_user(session, ref.organization_id)
-            text = _deputy_text(request, pending)
+            text = _deputy_text(request, pending, _class_names(session, request.details))
             recipients = {deputy: text} if text else {}
         at = _now(ref)
         for user_id, text in recipients.items():
@@ -153,7 +153,13 @@ def _teacher_text(request: NoticeRequest, count: int) -> str:
             f"{_deadline_text(request)}")
 
 
-def _deputy_text(request: NoticeRequest, pending: Pending) -> str | None:
+def _class_names(session: Session, details: dict[int, str]) -> dict[int, str]:
+    rows = session.scalars(select(db.SchoolClass).where(db.SchoolClass.id.in_(details)))
+    return {row.id: f"{row.name} класс" for row in rows}
+
+
+def _deputy_text(request: NoticeRequest, pending: Pending,
+                 class_names: dict[int, str]) -> str | None:
     title = request.period.title
     if request.kind == "escalated":
         return (f"Срок подтверждения отметок за {title} истёк. Вам переданы "
@@ -163,7 +169,7 @@ def _deputy_text(request: NoticeRequest, pending: Pending) -> str | None:
         if not pending.total:
             return None
         return f"Напоминание: ждут вашего решения отметок за {title} — {pending.total}."
-    reasons = "; ".join(f"класс {class_id}: {reason}"
+    reasons = "; ".join(f"{class_names.get(class_id, class_id)}: {reason}"
                         for class_id, reason in sorted(request.details.items()))
     return f"Период {title} не закрыт для части классов. {reasons}"
 

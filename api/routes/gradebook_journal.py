@@ -14,6 +14,7 @@ from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import register_field_names
 from api.routes.gradebook_common import (
     GradebookRoute,
+    MarkText,
     resolve_period,
     write_context,
     zone_of,
@@ -43,7 +44,7 @@ STAFF_VIEW = frozenset({"teacher", "deputy_head", "school_head"})
 
 class MarkIn(BaseModel):
     pupil_id: int
-    value: str = Field(min_length=1, max_length=16, description="«5», «зачёт», «незачёт»")
+    value: MarkText
     kind: str = Field("classwork", min_length=1, max_length=40)
     published: bool = True
 
@@ -64,7 +65,7 @@ class MarkOut(BaseModel):
 
 
 class MarkChange(BaseModel):
-    value: str = Field(min_length=1, max_length=16)
+    value: MarkText
     reason: str | None = Field(None, max_length=1000)
 
 

@@ -20,7 +20,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import ApiError, register_field_names
-from api.routes.gradebook_common import GradebookRoute, period_of, write_context
+from api.routes.gradebook_common import (
+    GradebookRoute,
+    MarkText,
+    PeriodMarkText,
+    period_of,
+    write_context,
+)
 from domain.access import Principal
 from domain.gradebook.attendance import AbsenceReason, AttendanceRecord, Presence
 from domain.gradebook.errors import GradebookError
@@ -38,7 +44,8 @@ router = APIRouter(prefix="/gradebook", tags=["Отметки за период 
                    route_class=GradebookRoute)
 
 register_field_names({"period_mark_ids": "отметки за период", "action": "действие",
-                      "reason": "причина", "comment": "комментарий"})
+                      "reason": "причина", "comment": "комментарий",
+                      "attendance": "посещаемость", "target": "что исправляется"})
 
 
 class PeriodMarkOut(BaseModel):
@@ -65,7 +72,7 @@ class PeriodMarkOut(BaseModel):
 class DecisionIn(BaseModel):
     period_mark_ids: list[int] = Field(min_length=1, max_length=500)
     action: Literal["confirm", "override", "remove_override"]
-    value: str | None = Field(None, max_length=16, description="«5», «зачёт» или «н/а»")
+    value: PeriodMarkText | None = None
     reason: str | None = Field(None, max_length=1000)
 
 
@@ -227,7 +234,7 @@ class CorrectionIn(BaseModel):
     mark_id: int | None = None
     pupil_id: int | None = None
     # For a mark: the new value, or None to delete it.
-    value: str | None = Field(None, max_length=16)
+    value: MarkText | None = None
     kind: str | None = Field(None, max_length=40)
     attendance: AttendanceFix | None = None
 

@@ -140,6 +140,7 @@ def close_term(
     subject_id: int | None = None,
     workflow_id: str | None = None,
     on_behalf_of: int | None = None,
+    subject_titles: Mapping[int, str] | None = None,
 ) -> Result[TermLock]:
     """Close a term for a class once every expected (pupil, subject) mark is confirmed."""
     title = f"{term.title} {school_year.title}"
@@ -159,6 +160,7 @@ def close_term(
         workflow_id=workflow_id,
         on_behalf_of=on_behalf_of,
         is_year=False,
+        subject_titles=subject_titles or {},
     )
 
 
@@ -174,6 +176,7 @@ def close_year(
     subject_id: int | None = None,
     workflow_id: str | None = None,
     on_behalf_of: int | None = None,
+    subject_titles: Mapping[int, str] | None = None,
 ) -> Result[TermLock]:
     """Close the year for a class once its year marks are confirmed; locks the year marks."""
     return _close(
@@ -192,6 +195,7 @@ def close_year(
         workflow_id=workflow_id,
         on_behalf_of=on_behalf_of,
         is_year=True,
+        subject_titles=subject_titles or {},
     )
 
 
@@ -212,6 +216,7 @@ def _close(
     workflow_id: str | None,
     on_behalf_of: int | None,
     is_year: bool,
+    subject_titles: Mapping[int, str],
 ) -> Result[TermLock]:
     # The term-grading workflow closes as the system, for the deputy head who answers for it;
     # a person closes in their own name.
@@ -237,7 +242,11 @@ def _close(
     }
     missing = sorted(pair for pair in expected if pair not in confirmed)
     if missing:
-        listed = ", ".join(f"ученик {p}, предмет {s}" for p, s in missing[:LISTED_IDS])
+        listed = ", ".join(
+            f"ученик {p} — «{subject_titles[s]}»" if s in subject_titles
+            else f"ученик {p}, предмет {s}"
+            for p, s in missing[:LISTED_IDS]
+        )
         raise GradebookError(
             f"Не подтверждены отметки за «{title}» ({len(missing)}): {listed}"
         )

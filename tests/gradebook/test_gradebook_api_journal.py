@@ -66,6 +66,13 @@ async def test_journal_entry_reports_and_exports(gradebook_api, school, headers,
                                                  q1_lessons) -> None:
     await _fill_q1(gradebook_api, school, headers, q1_lessons)
     teacher = headers(school.teacher)
+    seven = await gradebook_api.post(f"/gradebook/lessons/{q1_lessons[0]}/marks/bulk", json={
+        "marks": [{"pupil_id": school.pupils[0], "value": "7"}]}, headers=teacher)
+    assert seven.status_code == 422
+    assert seven.json()["fields"] == [{"field": "marks.0.value", "name": "отметка",
+                                       "message": "Недопустимая отметка «7»: допустимы 2, "
+                                                  "3, 4, 5"}]
+    assert seven.json()["message"].startswith("Ошибка в поле «отметка»")
     loads = (await gradebook_api.get("/gradebook/my/loads", headers=teacher)).json()
     assert [(x["class_name"], x["subject_name"]) for x in loads] == [("7Б", "Алгебра")]
     patched = await gradebook_api.patch(f"/gradebook/lessons/{q1_lessons[0]}", json={

@@ -154,6 +154,12 @@ async def test_term_grading_runs_through_reminders_overrides_and_locking(
         assert (kept.computed_value, kept.override_value) == ("н/а", "4")
 
 
+def _notice_text(database_url: str, kind: str) -> str | None:
+    with session_scope(database_url) as session:
+        return session.scalar(select(db.GradebookNotification.text).where(
+            db.GradebookNotification.kind == kind).limit(1))
+
+
 def _responsible(database_url: str, organization_id: int) -> int:
     with session_scope(database_url) as session:
         return term_marks.responsible_user(session, organization_id)
@@ -220,6 +226,10 @@ async def test_a_blocked_close_takes_decisions_and_sends_undecided_marks_back(
         await _phase(handle, "lock_blocked")
         assert "неопубликованные" in (await handle.query(TermGradingWorkflow.view)
                                       ).refused_classes[school.class_id]
+        await _until(lambda: _notice_text(database_url, "lock_refused") is not None)
+        refusal = _notice_text(database_url, "lock_refused")
+        assert refusal.startswith("Период 1 четверть 2025/2026 учебного года не закрыт")
+        assert "7Б класс: В периоде есть неопубликованные отметки (2)" in refusal
 
         # The teachers' deadline passes while the close waits.
         await env.sleep(timedelta(days=4))

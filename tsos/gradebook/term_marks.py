@@ -337,9 +337,12 @@ def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.Sc
     marks = [period_mark_of(row) for row in rows]
     # Every pupil assessed in the period, in every subject taught to the class.
     _, last_day = dates_of(session, period, school_class)
+    subjects = class_subjects(session, school_class.id)
     expected = {(pupil_id, subject_id)
                 for pupil_id in assessed_pupils(session, school_class.id, last_day)
-                for subject_id in class_subjects(session, school_class.id)}
+                for subject_id in subjects}
+    titles = dict(session.execute(select(db.Subject.id, db.Subject.name).where(
+        db.Subject.id.in_(subjects))).all())
     lock_id = ctx.next_id("term_locks")
     if period.term_id is None:
         # Year marks carry the domain's id of the year, which is not the row's (see mapping).
@@ -347,7 +350,7 @@ def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.Sc
         result = dterms.close_year(as_period, lock_id=lock_id, school_class_id=school_class.id,
                                    period_marks=marks, expected=expected, actor=ctx.actor,
                                    at=ctx.at, workflow_id=ctx.workflow_id,
-                                   on_behalf_of=on_behalf_of)
+                                   on_behalf_of=on_behalf_of, subject_titles=titles)
     else:
         term = next(t for t in structure.terms_of_class(session, school_class)
                     if t.id == period.term_id)
@@ -360,7 +363,7 @@ def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.Sc
                                    school_class_id=school_class.id, period_marks=marks,
                                    expected=expected, unpublished_mark_ids=unpublished,
                                    actor=ctx.actor, at=ctx.at, workflow_id=ctx.workflow_id,
-                                   on_behalf_of=on_behalf_of)
+                                   on_behalf_of=on_behalf_of, subject_titles=titles)
     lock = result.value
     session.add(db.TermLock(id=lock.id, school_class_id=school_class.id,
                             subject_id=lock.subject_id, period_kind=period.kind,
