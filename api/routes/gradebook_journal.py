@@ -128,6 +128,8 @@ class RemarkOut(BaseModel):
 class LoadOut(BaseModel):
     school_class_id: int
     class_name: str
+    # Grade 1 is taught without marks: its journal has lessons and attendance only.
+    grade: int
     subject_id: int
     subject_name: str
     study_group_id: int | None
@@ -175,7 +177,8 @@ def my_loads(session: SessionDep, principal: PrincipalDep) -> list[LoadOut]:
         .outerjoin(db.StudyGroup, db.StudyGroup.id == db.TeachingLoad.study_group_id)
         .where(db.Teacher.user_id == principal.user_id)
         .order_by(db.SchoolClass.grade, db.SchoolClass.letter, db.Subject.name))
-    return [LoadOut(school_class_id=c.id, class_name=c.name, subject_id=load.subject_id,
+    return [LoadOut(school_class_id=c.id, class_name=c.name, grade=c.grade,
+                    subject_id=load.subject_id,
                     subject_name=subject, study_group_id=load.study_group_id,
                     study_group_name=group) for load, c, subject, group in rows]
 
