@@ -53,7 +53,7 @@ def test_demo_slice_is_a_usable_journal(database_url, settings, demo_region) -> 
 async def test_demo_tokens_open_a_journal_and_a_diary(database_url, settings, demo_region,
                                                       api_client, token_for) -> None:
     size = DemoSize(schools=1, classes_per_grade=1, pupils_per_class=5,
-                    teachers_per_school=13, grades=(5,))
+                    teachers_per_school=13, grades=(1, 5))
     load_gradebook_demo(database_url, settings, size, year_start=2025, until=date(2025, 10, 1))
     with session_scope(database_url) as session:
         code = session.scalar(select(Organization.code).join(
@@ -66,7 +66,14 @@ async def test_demo_tokens_open_a_journal_and_a_diary(database_url, settings, de
 
     loads = (await api_client.get("/gradebook/my/loads",
                                   headers=token_for("teacher", code))).json()
-    assert loads and all(load["class_name"] == "5А" for load in loads)
+    assert [(load["class_name"], load["grade"]) for load in loads] == [("1А", 1), ("5А", 5)]
+    # As the README picks it: the first load past grade 1, which is taught without marks.
+    first = next(load for load in loads if load["grade"] > 1)
+    journal = (await api_client.get(
+        f"/gradebook/classes/{first['school_class_id']}/journal",
+        params={"subject_id": first["subject_id"], "start": "2025-09-01",
+                "end": "2025-10-01"}, headers=token_for("teacher", code))).json()
+    assert any(pupil["marks"] for pupil in journal["pupils"]), "no marks in the journal"
 
     me = (await api_client.get("/auth/me", headers=token_for("guardian", code))).json()
     assert len(me["pupils"]) == 1
