@@ -43,6 +43,15 @@ def _marks(database_url: str, school) -> None:  # type: ignore[no-untyped-def]
         give_marks(session, school, 3, [(Q1[0], 5, "classwork")])
 
 
+def _first_quarter(school, now) -> tuple[GradingInput, str]:  # type: ignore[no-untyped-def]
+    """The grading of the first quarter, teachers' deadline three days from now."""
+    inp = GradingInput(organization_id=school.org_id, organization_code=school.org_code,
+                       school_year_id=school.year_id, term_id=school.quarter_ids[0],
+                       title="1 четверть 2025/2026 учебного года", time_zone="Europe/Simferopol",
+                       teacher_deadline=now + timedelta(days=3))
+    return inp, grading_workflow_id(school.org_code, school.year_id, school.quarter_ids[0])
+
+
 async def _phase(handle, wanted: str) -> None:  # type: ignore[no-untyped-def]
     for _ in range(200):
         view = await handle.query(TermGradingWorkflow.view)
@@ -71,11 +80,7 @@ async def test_term_grading_runs_through_reminders_overrides_and_locking(
     context.configure(settings, database_url)
     queue = f"gradebook-{uuid.uuid4().hex[:8]}"
     now = await env.get_current_time()
-    inp = GradingInput(organization_id=school.org_id, organization_code=school.org_code,
-                       school_year_id=school.year_id, term_id=school.quarter_ids[0],
-                       title="1 четверть 2025/2026 учебного года", time_zone="Europe/Simferopol",
-                       teacher_deadline=now + timedelta(days=3))
-    workflow_id = grading_workflow_id(school.org_code, school.year_id, school.quarter_ids[0])
+    inp, workflow_id = _first_quarter(school, now)
 
     async with Worker(env.client, task_queue=queue, workflows=GRADEBOOK_WORKFLOWS,
                       activities=GRADEBOOK_ACTIVITIES, activity_executor=activity_executor):
@@ -203,11 +208,7 @@ async def test_a_blocked_close_takes_decisions_and_sends_undecided_marks_back(
     env = time_skipping_env
     context.configure(settings, database_url)
     queue = f"gradebook-blocked-{uuid.uuid4().hex[:8]}"
-    inp = GradingInput(organization_id=school.org_id, organization_code=school.org_code,
-                       school_year_id=school.year_id, term_id=school.quarter_ids[0],
-                       title="1 четверть 2025/2026 учебного года", time_zone="Europe/Simferopol",
-                       teacher_deadline=await env.get_current_time() + timedelta(days=3))
-    workflow_id = grading_workflow_id(school.org_code, school.year_id, school.quarter_ids[0])
+    inp, workflow_id = _first_quarter(school, await env.get_current_time())
     deputy = dict(user_id=school.deputy, role="deputy_head")
 
     async with Worker(env.client, task_queue=queue, workflows=GRADEBOOK_WORKFLOWS,
