@@ -287,7 +287,8 @@ def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize,
         total = len(plan.classes) * size.pupils_per_class
         person_ids = _reserve(conn, "persons", total * 2)
         pupil_ids = _reserve(conn, "pupils", total)
-        persons, pupils, memberships, links = [], [], [], []
+        persons: list[tuple[object, ...]] = []
+        pupils, memberships, links = [], [], []
         position = 0
         for class_plan in plan.classes:
             ids = []

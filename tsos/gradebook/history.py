@@ -121,16 +121,16 @@ def import_history(session: Session, organization_id: int,
     # All or nothing, whatever the caller does with its transaction afterwards.
     savepoint = session.begin_nested()
     try:
-        for item in parsed:
-            key = (item.year_start, item.grade, item.letter)
+        for row in parsed:
+            key = (row.year_start, row.grade, row.letter)
             if key not in classes:
-                classes[key] = _history_class(session, organization_id, item)
-            _store_mark(ctx, classes[key], item)
+                classes[key] = _history_class(session, organization_id, row)
+            _store_mark(ctx, classes[key], row)
     except GradebookError as error:
         # A refused write stays audited: its refusal was stored in a transaction of its own.
         savepoint.rollback()
         session.info.pop("gb_years", None)
-        report.problems.append(HistoryProblem(item.number, "period", error.message))
+        report.problems.append(HistoryProblem(row.number, "period", error.message))
         return report
     for school_class in classes.values():
         report.classes_locked += _lock(ctx, school_class)
