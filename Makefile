@@ -62,9 +62,11 @@ bench-gradebook: install
 	$(BIN)/python bench/bench_gradebook_term_grading.py --size medium
 
 # The same on the whole region (~56,000 pupils, tens of millions of rows): a long run.
+# `make bench-region REGION_SIZE=small` tries the same steps on two schools.
+REGION_SIZE ?= full
 bench-region: install
-	$(BIN)/python bench/bench_gradebook_journal.py --size full
-	$(BIN)/python bench/bench_gradebook_term_grading.py --size full
+	$(BIN)/python bench/bench_gradebook_journal.py --size $(REGION_SIZE)
+	$(BIN)/python bench/bench_gradebook_term_grading.py --size $(REGION_SIZE)
 
 clean-data:
 	rm -rf .data

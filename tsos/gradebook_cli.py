@@ -193,11 +193,11 @@ def demo(
     year: Annotated[int, typer.Option(help="Год начала учебного года")] = 2025,
 ) -> None:
     """Демо-данные журнала: небольшой срез по умолчанию, весь регион с --full."""
-    from tsos.gradebook.demo import DemoSize, load_gradebook_demo
+    from tsos.gradebook.demo import DemoSize, describe, load_gradebook_demo
     from tsos.services import database_url
 
     settings = get_settings()
     size = DemoSize.full() if full else DemoSize.small()
     with console.status("Демо-данные журнала…"):
         counts = load_gradebook_demo(database_url(settings), settings, size, year_start=year)
-    console.print("Демо-данные журнала: " + ", ".join(f"{k} — {v}" for k, v in counts.items()))
+    console.print(describe(counts))

@@ -109,7 +109,7 @@ def send_notices(request: NoticeRequest) -> Pending:
                           for user_id, count in pending.by_teacher.items() if count}
         else:
             deputy = term_marks.responsible_user(session, ref.organization_id)
-            text = _deputy_text(request, pending)
+            text = _deputy_text(request, pending, _class_names(session, request.details))
             recipients = {deputy: text} if text else {}
         at = _now(ref)
         for user_id, text in recipients.items():
@@ -118,7 +118,8 @@ def send_notices(request: NoticeRequest) -> Pending:
             session.add(db.GradebookNotification(
                 organization_id=ref.organization_id, recipient_user_id=user_id,
                 kind=request.kind, text=text,
-                payload={"round": request.round, "term_id": ref.term_id,
+                payload={"round": request.round, "cycle": request.cycle,
+                         "term_id": ref.term_id,
                          "school_year_id": ref.school_year_id},
                 workflow_id=ref.workflow_id, created_at=at))
         return pending
@@ -131,7 +132,8 @@ def _already_sent(session: Session, ref: PeriodRef, request: NoticeRequest,
         db.GradebookNotification.workflow_id == ref.workflow_id,
         db.GradebookNotification.kind == request.kind,
         db.GradebookNotification.recipient_user_id == user_id))
-    return any(payload.get("round") == request.round for payload in rows)
+    return any(payload.get("round") == request.round
+               and payload.get("cycle", 0) == request.cycle for payload in rows)
 
 
 def _deadline_text(request: NoticeRequest) -> str:
@@ -151,7 +153,13 @@ def _teacher_text(request: NoticeRequest, count: int) -> str:
             f"{_deadline_text(request)}")
 
 
-def _deputy_text(request: NoticeRequest, pending: Pending) -> str | None:
+def _class_names(session: Session, details: dict[int, str]) -> dict[int, str]:
+    rows = session.scalars(select(db.SchoolClass).where(db.SchoolClass.id.in_(details)))
+    return {row.id: f"{row.name} класс" for row in rows}
+
+
+def _deputy_text(request: NoticeRequest, pending: Pending,
+                 class_names: dict[int, str]) -> str | None:
     title = request.period.title
     if request.kind == "escalated":
         return (f"Срок подтверждения отметок за {title} истёк. Вам переданы "
@@ -161,7 +169,7 @@ def _deputy_text(request: NoticeRequest, pending: Pending) -> str | None:
         if not pending.total:
             return None
         return f"Напоминание: ждут вашего решения отметок за {title} — {pending.total}."
-    reasons = "; ".join(f"класс {class_id}: {reason}"
+    reasons = "; ".join(f"{class_names.get(class_id, class_id)}: {reason}"
                         for class_id, reason in sorted(request.details.items()))
     return f"Период {title} не закрыт для части классов. {reasons}"
 
@@ -201,10 +209,11 @@ def _belongs(session: Session, period_mark_id: int, ref: PeriodRef) -> None:
 
 @activity.defn(name="gradebook.lock_period")
 def lock_period(ref: PeriodRef) -> LockResult:
+    # The workflow closes the period: a system act, for the deputy head who answers for it.
     with runtime().session() as session:
-        closing_user = term_marks.responsible_user(session, ref.organization_id)
+        responsible = term_marks.responsible_user(session, ref.organization_id)
         outcome = term_marks.close(session, at=_now(ref), organization_id=ref.organization_id,
-                                   period=_period(ref), closing_user_id=closing_user,
+                                   period=_period(ref), on_behalf_of=responsible,
                                    workflow_id=ref.workflow_id)
     log.info("gradebook period closed: org %s locked %s refused %s", ref.organization_id,
              len(outcome.locked), len(outcome.refused))

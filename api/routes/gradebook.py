@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from api.routes import (
     gradebook_diary,
+    gradebook_guardians,
     gradebook_journal,
     gradebook_periods,
     gradebook_reports,
@@ -14,6 +15,7 @@ ROUTERS: list[APIRouter] = [
     gradebook_journal.router,
     gradebook_periods.router,
     gradebook_diary.router,
+    gradebook_guardians.router,
     gradebook_reports.router,
     gradebook_setup.router,
 ]

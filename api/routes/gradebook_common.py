@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from pydantic import AfterValidator, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,7 +14,9 @@ from api.errors import ApiError
 from api.workflow_errors import translating_route
 from domain.access import Principal
 from domain.gradebook.audit import Actor
+from domain.gradebook.computation import NOT_ASSESSED
 from domain.gradebook.errors import GradebookError
+from domain.gradebook.marks import MarkValue
 from domain.gradebook.policy import PolicyError
 from tsos.db import gradebook as db
 from tsos.gradebook import structure
@@ -20,6 +24,25 @@ from tsos.gradebook.context import WriteContext
 from tsos.gradebook.errors import NotFound
 from tsos.gradebook.term_marks import Period
 from tsos.settings import Settings
+
+
+def _a_mark(text: str) -> str:
+    # A GradebookError is a ValueError: the field is named in the 422 answer.
+    MarkValue.parse(text)
+    return text
+
+
+def _a_mark_or_not_assessed(text: str) -> str:
+    return text if text.strip() == NOT_ASSESSED else _a_mark(text)
+
+
+# A mark as typed: checked where it is read, so a bad one is refused naming its field.
+MarkText = Annotated[str, Field(min_length=1, max_length=16,
+                                description="«5», «зачёт», «незачёт»"),
+                     AfterValidator(_a_mark)]
+PeriodMarkText = Annotated[str, Field(min_length=1, max_length=16,
+                                      description="«5», «зачёт» или «н/а»"),
+                           AfterValidator(_a_mark_or_not_assessed)]
 
 
 def api_error(error: GradebookError) -> ApiError:

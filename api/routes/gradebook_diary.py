@@ -45,4 +45,4 @@ def derivation(pupil_id: int, period_mark_id: int, session: SessionDep,
     if row is None or (principal.role in FAMILY_ROLES and row.status != "confirmed"
                        and row.source != "imported"):
         raise NotFound("Отметка за период не найдена")
-    return views.derivation(row)
+    return views.derivation(row, for_staff=principal.role not in FAMILY_ROLES)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, time
 from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import register_field_names
 from api.routes.gradebook_common import (
     GradebookRoute,
+    MarkText,
     resolve_period,
     write_context,
     zone_of,
@@ -24,7 +26,7 @@ from domain.gradebook.marks import MarkValue
 from gateways.gradebook.journal_pdf import journal_pdf
 from gateways.gradebook.journal_xlsx import journal_xlsx
 from tsos.db import gradebook as db
-from tsos.gradebook import access, structure, views
+from tsos.gradebook import access, homework_files, structure, views
 from tsos.gradebook.journal import JournalWriter, MarkEntry, load_lesson
 from tsos.gradebook.mapping import mark_of
 
@@ -33,7 +35,7 @@ router = APIRouter(prefix="/gradebook", tags=["Журнал"], route_class=Grade
 register_field_names({
     "pupil_id": "ученик", "value": "отметка", "kind": "вид работы", "published": "опубликована",
     "presence": "присутствие", "excused": "уважительная причина", "topic": "тема урока",
-    "homework": "домашнее задание", "homework_links": "ссылки к заданию",
+    "homework": "домашнее задание", "homework_links": "ссылки к заданию", "file": "файл",
     "late_minutes": "минуты опоздания", "subject_id": "предмет", "term_id": "период",
 })
 
@@ -42,7 +44,7 @@ STAFF_VIEW = frozenset({"teacher", "deputy_head", "school_head"})
 
 class MarkIn(BaseModel):
     pupil_id: int
-    value: str = Field(min_length=1, max_length=16, description="«5», «зачёт», «незачёт»")
+    value: MarkText
     kind: str = Field("classwork", min_length=1, max_length=40)
     published: bool = True
 
@@ -63,7 +65,7 @@ class MarkOut(BaseModel):
 
 
 class MarkChange(BaseModel):
-    value: str = Field(min_length=1, max_length=16)
+    value: MarkText
     reason: str | None = Field(None, max_length=1000)
 
 
@@ -126,6 +128,8 @@ class RemarkOut(BaseModel):
 class LoadOut(BaseModel):
     school_class_id: int
     class_name: str
+    # Grade 1 is taught without marks: its journal has lessons and attendance only.
+    grade: int
     subject_id: int
     subject_name: str
     study_group_id: int | None
@@ -173,7 +177,8 @@ def my_loads(session: SessionDep, principal: PrincipalDep) -> list[LoadOut]:
         .outerjoin(db.StudyGroup, db.StudyGroup.id == db.TeachingLoad.study_group_id)
         .where(db.Teacher.user_id == principal.user_id)
         .order_by(db.SchoolClass.grade, db.SchoolClass.letter, db.Subject.name))
-    return [LoadOut(school_class_id=c.id, class_name=c.name, subject_id=load.subject_id,
+    return [LoadOut(school_class_id=c.id, class_name=c.name, grade=c.grade,
+                    subject_id=load.subject_id,
                     subject_name=subject, study_group_id=load.study_group_id,
                     study_group_name=group) for load, c, subject, group in rows]
 
@@ -221,10 +226,12 @@ def create_lesson(class_id: int, body: LessonIn, session: SessionDep, settings: 
     access.require_journal(session, principal, school_class, body.subject_id, write=True,
                            study_group_id=body.study_group_id)
     zone = zone_of(session, settings, school_class.organization_id)
-    lesson = structure.plan_lesson(session, school_class, body.subject_id, body.date,
-                                   zone=zone, number=body.number, starts_at=body.starts_at,
-                                   ends_at=body.ends_at, study_group_id=body.study_group_id,
-                                   status=body.status.value, topic=body.topic)
+    writer = JournalWriter(write_context(session, settings, principal,
+                                         school_class.organization_id))
+    lesson = writer.create_lesson(school_class, body.subject_id, body.date, zone=zone,
+                                  number=body.number, starts_at=body.starts_at,
+                                  ends_at=body.ends_at, study_group_id=body.study_group_id,
+                                  status=body.status, topic=body.topic)
     return views.lesson_column(lesson)
 
 
@@ -297,6 +304,40 @@ def update_lesson(lesson_id: int, body: LessonPatch, session: SessionDep,
     lesson = writer.describe_lesson(lesson_id, topic=body.topic, homework=body.homework,
                                     homework_links=body.homework_links)
     return views.lesson_column(lesson)
+
+
+@router.post("/lessons/{lesson_id}/files", status_code=201, response_model=views.HomeworkFile,
+             summary="Прикрепить файл к домашнему заданию (до 10 МБ)")
+def attach_file(lesson_id: int, file: UploadFile, session: SessionDep, settings: SettingsDep,
+                principal: PrincipalDep) -> views.HomeworkFile:
+    writer = _writer_for_lesson(session, settings, principal, lesson_id)
+    # One byte past the limit is enough to know the file is too large.
+    data = file.file.read(homework_files.MAX_BYTES + 1)
+    checked = homework_files.check_file(file.filename or "", data)
+    row = homework_files.attach(writer.ctx, lesson_id, checked)
+    return views.HomeworkFile(id=row.id, name=row.file_name, content_type=row.content_type,
+                              size=row.size)
+
+
+@router.get("/lessons/{lesson_id}/files/{file_id}", response_class=Response,
+            summary="Файл домашнего задания")
+def download_file(lesson_id: int, file_id: int, session: SessionDep,
+                  principal: PrincipalDep) -> Response:
+    lesson, school_class = load_lesson(session, lesson_id)
+    access.require_lesson(session, principal, lesson, school_class)
+    row = homework_files.file_of(session, lesson_id, file_id)
+    return Response(row.content, media_type=row.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.file_name)}",
+        "X-Content-Type-Options": "nosniff"})
+
+
+@router.delete("/lessons/{lesson_id}/files/{file_id}", status_code=204,
+               summary="Открепить файл от домашнего задания")
+def detach_file(lesson_id: int, file_id: int, session: SessionDep, settings: SettingsDep,
+                principal: PrincipalDep) -> Response:
+    writer = _writer_for_lesson(session, settings, principal, lesson_id)
+    homework_files.detach(writer.ctx, lesson_id, file_id)
+    return Response(status_code=204)
 
 
 @router.post("/lessons/{lesson_id}/move", response_model=views.LessonColumn,

@@ -19,7 +19,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import ApiError, register_field_names
-from api.routes.gradebook_common import GradebookRoute, period_of, write_context
+from api.routes.gradebook_common import (
+    GradebookRoute,
+    MarkText,
+    PeriodMarkText,
+    period_of,
+    write_context,
+)
 from api.workflow_errors import update_refused
 from domain.access import Principal
 from domain.gradebook.attendance import AbsenceReason, AttendanceRecord, Presence
@@ -38,7 +44,8 @@ router = APIRouter(prefix="/gradebook", tags=["Отметки за период 
                    route_class=GradebookRoute)
 
 register_field_names({"period_mark_ids": "отметки за период", "action": "действие",
-                      "reason": "причина", "comment": "комментарий"})
+                      "reason": "причина", "comment": "комментарий",
+                      "attendance": "посещаемость", "target": "что исправляется"})
 
 
 class PeriodMarkOut(BaseModel):
@@ -65,7 +72,7 @@ class PeriodMarkOut(BaseModel):
 class DecisionIn(BaseModel):
     period_mark_ids: list[int] = Field(min_length=1, max_length=500)
     action: Literal["confirm", "override", "remove_override"]
-    value: str | None = Field(None, max_length=16, description="«5», «зачёт» или «н/а»")
+    value: PeriodMarkText | None = None
     reason: str | None = Field(None, max_length=1000)
 
 
@@ -99,11 +106,13 @@ def list_period_marks(class_id: int, subject_id: int, session: SessionDep,
                       principal: PrincipalDep, term_id: int | None = None,
                       year: bool = False) -> list[PeriodMarkOut]:
     school_class = structure.get_class(session, class_id)
-    access.require_journal(session, principal, school_class, subject_id)
+    scope = access.period_mark_scope(session, principal, school_class, subject_id)
     period = period_of(session, school_class, term_id, year)
     query = select(db.PeriodMark).where(db.PeriodMark.school_class_id == class_id,
                                         db.PeriodMark.subject_id == subject_id,
                                         db.PeriodMark.period_kind == period.kind)
+    if scope is not None:
+        query = query.where(db.PeriodMark.pupil_id.in_(scope))
     if period.term_id is not None:
         query = query.where(db.PeriodMark.term_id == period.term_id)
     else:
@@ -121,7 +130,10 @@ def _check_decision(session: SessionDep, principal: Principal,
         if row is None:
             raise NotFound("Отметка за период не найдена")
         school_class = structure.get_class(session, row.school_class_id)
-        access.require_journal(session, principal, school_class, row.subject_id, write=True)
+        scope = access.period_mark_scope(session, principal, school_class, row.subject_id,
+                                         write=True)
+        if scope is not None and row.pupil_id not in scope:
+            raise NotAllowed("Этот ученик не в вашей группе по предмету")
         found.add((school_class.organization_id, row.school_year_id, row.term_id))
     if len(found) != 1:
         raise GradebookError("Все отметки решения должны относиться к одному периоду")
@@ -210,7 +222,7 @@ class CorrectionIn(BaseModel):
     mark_id: int | None = None
     pupil_id: int | None = None
     # For a mark: the new value, or None to delete it.
-    value: str | None = Field(None, max_length=16)
+    value: MarkText | None = None
     kind: str | None = Field(None, max_length=40)
     attendance: AttendanceFix | None = None
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.errors import register_field_names
 from api.routes.gradebook_common import GradebookRoute
 from tsos.db.models import Organization
 from tsos.gradebook import access, structure
@@ -25,6 +26,17 @@ router = APIRouter(prefix="/gradebook", tags=["Настройка журнала
 
 TermKind = Literal["quarter", "half_year", "trimester"]
 
+register_field_names({
+    "weights": "веса видов работ", "thresholds": "пороги отметок",
+    "min_marks": "минимум отметок", "term_method": "способ вычисления отметки за период",
+    "year_method": "способ вычисления годовой отметки", "term_weights": "веса периодов",
+    "kind_titles": "названия видов работ", "pass_share": "доля зачётов",
+    "year_na_if_any_term_na": "«н/а» за год при «н/а» за период",
+    "pass_fail_year_rule": "годовой зачёт", "effective_from": "дата начала действия",
+    "starts_on": "начало учебного года", "ends_on": "конец учебного года",
+    "terms": "периоды", "grade_plans": "периоды по параллелям",
+})
+
 
 class PolicyIn(BaseModel):
     """A new version of the school's policy; numbers as strings, never floats."""
@@ -36,6 +48,10 @@ class PolicyIn(BaseModel):
     year_method: str | None = None
     term_weights: dict[str, str] | None = None
     kind_titles: dict[str, str] | None = None
+    pass_share: str | None = Field(None, description="доля зачётов для «зачёт» за период")
+    year_na_if_any_term_na: bool | None = None
+    pass_fail_year_rule: Literal["all_terms", "last_term"] | None = None
+    # After every closed period, and not before the previous version's start.
     effective_from: date
 
 

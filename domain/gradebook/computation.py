@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -37,6 +37,8 @@ from domain.gradebook.policy import (
 )
 
 NOT_ASSESSED = "н/а"
+# The start of the staff note on held-back marks (older stored marks kept it among warnings).
+HELD_BACK_NOTE = "Не опубликовано отметок"
 
 _T = TypeVar("_T")
 
@@ -79,6 +81,8 @@ class MarkProposal:
     exact_average: Fraction | None = None
     not_assessed_reason: str | None = None
     warnings: tuple[str, ...] = ()
+    # For staff only: what families must not learn (that marks are being held back).
+    staff_notes: tuple[str, ...] = ()
     # True only for the teacher's preview, which counts marks pupils cannot see yet.
     includes_unpublished: bool = False
 
@@ -142,21 +146,20 @@ def compute_term_mark(
     published = [mark for mark in marks if mark.published]
     held_back = len(marks) - len(published)
 
-    warnings = []
+    notes = []
     if held_back:
-        warnings.append(
-            f"Не опубликовано отметок: {held_back}; в отметку за период не вошли"
-        )
-    return _term_mark(
+        notes.append(f"{HELD_BACK_NOTE}: {held_back}; в отметку за период не вошли")
+    proposal = _term_mark(
         published,
         policy,
         pupil_id,
         subject_id,
         period_id,
         scale,
-        tuple(warnings),
+        (),
         False,
     )
+    return replace(proposal, staff_notes=tuple(notes))
 
 
 def preview_for_teacher(

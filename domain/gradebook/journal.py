@@ -160,6 +160,21 @@ def record_attendance(
     return Result(new, (event,))
 
 
+def create_lesson(
+    lesson: Lesson,
+    *,
+    locks: Iterable[Lock],
+    actor: Actor,
+    at: datetime,
+    workflow_id: str | None = None,
+) -> Result[Lesson]:
+    """A new column changes a term's held lessons (attendance denominators): locked too."""
+    check_write(WriteTarget.for_lesson(lesson), Action.CREATE, locks, actor)
+
+    event = _event(actor, at, "lesson", lesson.id, "create", None, lesson, None, workflow_id)
+    return Result(lesson, (event,))
+
+
 def move_lesson(
     lesson: Lesson,
     new_date: date,

@@ -50,6 +50,8 @@ class TargetKind(StrEnum):
     TERM_MARK = "term_mark"
     YEAR_MARK = "year_mark"
     FINAL_MARK = "final_mark"
+    # A pupil's place on a class roster over a span of dates (enrolment, leaving).
+    ROSTER = "roster"
 
 
 LESSON_BOUND = frozenset({TargetKind.MARK, TargetKind.ATTENDANCE, TargetKind.LESSON})
@@ -63,19 +65,34 @@ class WriteTarget:
     kind: TargetKind
     object_id: int | None
     school_class_id: int | None
-    subject_id: int
+    # None for a roster: a pupil's place in the class holds for every subject.
+    subject_id: int | None
     pupil_id: int | None = None
     # Lesson-bound objects: the lesson's date, and for a move the date it goes to.
     lesson_date: date | None = None
     new_lesson_date: date | None = None
     # Term and year marks: the period they belong to.
     period_id: int | None = None
+    # A roster change: the dates whose roster it changes (None: open-ended).
+    roster_from: date | None = None
+    roster_to: date | None = None
 
     def __post_init__(self) -> None:
         if self.kind in LESSON_BOUND and self.lesson_date is None:
             raise GradebookError("Для записи урока нужна дата урока")
         if self.kind in PERIOD_BOUND and self.period_id is None:
             raise GradebookError("Для отметки за период нужен период")
+        if self.kind is TargetKind.ROSTER and self.roster_from is None:
+            raise GradebookError("Для изменения состава класса нужна дата")
+
+    @classmethod
+    def for_roster(cls, school_class_id: int, pupil_id: int, changed_from: date,
+                   changed_to: date | None = None) -> WriteTarget:
+        """A pupil's presence on the class roster changes for these dates: closed terms'
+        registers, attendance denominators and assessed pupils depend on it."""
+        return cls(kind=TargetKind.ROSTER, object_id=None, school_class_id=school_class_id,
+                   subject_id=None, pupil_id=pupil_id, roster_from=changed_from,
+                   roster_to=changed_to)
 
     @classmethod
     def for_mark(cls, mark: Mark, lesson: Lesson) -> WriteTarget:
@@ -154,9 +171,14 @@ class TermLock:
     start: date
     end: date
     closed_at: datetime
-    closed_by: int
+    # The person who closed it; None when the term-grading workflow (the system) did.
+    closed_by: int | None
     # None closes every subject of the class; a subject id closes that subject only.
     subject_id: int | None = None
+    # Whom the system closed it for: the deputy head who answers for the school's grading.
+    on_behalf_of: int | None = None
+    # A closed year (its year marks), rather than a term.
+    is_year: bool = False
 
     @property
     def is_active(self) -> bool:
@@ -166,6 +188,12 @@ class TermLock:
     def covers(self, target: WriteTarget) -> bool:
         if target.school_class_id != self.school_class_id:
             return False
+        if target.kind is TargetKind.ROSTER:
+            # Terms' registers hold the roster; a pupil may still leave in the summer after
+            # the year's marks are closed.
+            assert target.roster_from is not None
+            return not self.is_year and self.end >= target.roster_from and (
+                target.roster_to is None or self.start <= target.roster_to)
         if self.subject_id is not None and target.subject_id != self.subject_id:
             return False
         if target.kind in LESSON_BOUND:
@@ -432,6 +460,12 @@ def _refusal(
         return "term_locked", (
             f"Нельзя перенести урок {direction} «{lock.period_title}»: "
             "отметки и посещаемость закрытого периода не изменяются"
+        )
+    if target.kind is TargetKind.ROSTER:
+        return "term_locked", (
+            f"Период «{lock.period_title}» закрыт {lock.closed_at:%d.%m.%Y}: состав класса "
+            "за него не меняется. Дата зачисления или выбытия не может приходиться на "
+            "закрытый период"
         )
     if action is Action.RECOMPUTE:
         return "term_locked", (

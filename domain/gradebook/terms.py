@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
-from domain.gradebook.audit import Actor, Result, user_change
+from domain.gradebook.audit import Actor, Result, system_change, user_change
 from domain.gradebook.errors import GradebookError
 from domain.gradebook.locks import TermLock
 from domain.gradebook.period_marks import PeriodMark, PeriodMarkStatus
@@ -139,6 +139,8 @@ def close_term(
     at: datetime,
     subject_id: int | None = None,
     workflow_id: str | None = None,
+    on_behalf_of: int | None = None,
+    subject_titles: Mapping[int, str] | None = None,
 ) -> Result[TermLock]:
     """Close a term for a class once every expected (pupil, subject) mark is confirmed."""
     title = f"{term.title} {school_year.title}"
@@ -156,6 +158,9 @@ def close_term(
         at=at,
         subject_id=subject_id,
         workflow_id=workflow_id,
+        on_behalf_of=on_behalf_of,
+        is_year=False,
+        subject_titles=subject_titles or {},
     )
 
 
@@ -170,6 +175,8 @@ def close_year(
     at: datetime,
     subject_id: int | None = None,
     workflow_id: str | None = None,
+    on_behalf_of: int | None = None,
+    subject_titles: Mapping[int, str] | None = None,
 ) -> Result[TermLock]:
     """Close the year for a class once its year marks are confirmed; locks the year marks."""
     return _close(
@@ -186,6 +193,9 @@ def close_year(
         at=at,
         subject_id=subject_id,
         workflow_id=workflow_id,
+        on_behalf_of=on_behalf_of,
+        is_year=True,
+        subject_titles=subject_titles or {},
     )
 
 
@@ -204,8 +214,17 @@ def _close(
     at: datetime,
     subject_id: int | None,
     workflow_id: str | None,
+    on_behalf_of: int | None,
+    is_year: bool,
+    subject_titles: Mapping[int, str],
 ) -> Result[TermLock]:
-    actor.require_role(CLOSING_ROLES, "закрывать период")
+    # The term-grading workflow closes as the system, for the deputy head who answers for it;
+    # a person closes in their own name.
+    if actor.is_system:
+        if workflow_id is None:
+            raise GradebookError("Система закрывает период только в процессе выставления отметок")
+    else:
+        actor.require_role(CLOSING_ROLES, "закрывать период")
     # Lessons still to come would be locked the moment they were held.
     if at.date() < end:
         raise GradebookError(f"Период «{title}» закрывается не раньше {end:%d.%m.%Y}")
@@ -223,12 +242,14 @@ def _close(
     }
     missing = sorted(pair for pair in expected if pair not in confirmed)
     if missing:
-        listed = ", ".join(f"ученик {p}, предмет {s}" for p, s in missing[:LISTED_IDS])
+        listed = ", ".join(
+            f"ученик {p} — «{subject_titles[s]}»" if s in subject_titles
+            else f"ученик {p}, предмет {s}"
+            for p, s in missing[:LISTED_IDS]
+        )
         raise GradebookError(
             f"Не подтверждены отметки за «{title}» ({len(missing)}): {listed}"
         )
-    assert actor.user_id is not None
-
     lock = TermLock(
         id=lock_id,
         period_id=period_id,
@@ -238,17 +259,17 @@ def _close(
         end=end,
         closed_at=at,
         closed_by=actor.user_id,
+        on_behalf_of=on_behalf_of,
         subject_id=subject_id,
+        is_year=is_year,
     )
-    event = user_change(
-        actor,
-        at,
-        "term_lock",
-        lock_id,
-        "close",
-        new=lock.snapshot(),
-        workflow_id=workflow_id,
-    )
+    if actor.is_system:
+        event = system_change(at, "term_lock", lock_id, "close", caused_by_change=None,
+                              new=lock.snapshot(), on_behalf_of=on_behalf_of,
+                              workflow_id=workflow_id)
+    else:
+        event = user_change(actor, at, "term_lock", lock_id, "close", new=lock.snapshot(),
+                            on_behalf_of=on_behalf_of, workflow_id=workflow_id)
     return Result(lock, (event,))
 
 

@@ -72,6 +72,10 @@ class School:
     def deputy_actor(self) -> Actor:
         return Actor(self.deputy, "deputy_head")
 
+    @property
+    def head_actor(self) -> Actor:
+        return Actor(self.head, "school_head")
+
 
 def moment(day: date, hour: int = 12) -> datetime:
     return datetime.combine(day, time(hour), ZoneInfo(ZONE))

@@ -7,9 +7,15 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.gradebook.school import _user, lesson
-from tsos.db.models import GuardianLink
+from domain.gradebook.marks import MarkValue
+from tests.gradebook.school import _user, give_marks, lesson, moment, writer
+from tsos.db import gradebook as db
+from tsos.db.models import AuditEvent, GuardianLink
 from tsos.db.session import session_scope
+from tsos.gradebook import structure, term_marks
+from tsos.gradebook.context import WriteContext
+from tsos.gradebook.journal import MarkEntry
+from tsos.gradebook.term_marks import Period
 
 pytestmark = pytest.mark.asyncio
 
@@ -80,19 +86,49 @@ async def test_journal_and_diary_matrix(gradebook_api, school, headers, region_a
 
 async def test_guardian_access_ends_when_the_link_is_corrected(gradebook_api, database_url,
                                                                school, headers) -> None:
-    diary = f"/gradebook/diary/{school.pupils[0]}"
-    assert (await gradebook_api.get(diary, headers=headers(school.guardian))).status_code == 200
+    """The link named the wrong child: the deputy head revokes it and makes the right one;
+    the guardian's very token loses the first diary and reaches the second."""
+    child, right_child = school.pupils[0], school.pupils[1]
+    diary = f"/gradebook/diary/{child}"
+    guardian = headers(school.guardian)
+    assert (await gradebook_api.get(diary, headers=guardian)).status_code == 200
 
-    with session_scope(database_url) as session:
-        link = session.scalar(select(GuardianLink).where(
-            GuardianLink.child_person_id == school.pupil_persons[0]))
-        assert link is not None
-        from datetime import UTC, datetime
+    listed = await gradebook_api.get(f"/gradebook/pupils/{child}/guardian-links",
+                                     headers=headers(school.deputy))
+    assert listed.status_code == 200, listed.text
+    [link] = listed.json()
+    assert (link["kind_title"], link["active"]) == ("мать", True)
+    correction = {"reason": "В заявлении указан другой ребёнок",
+                  "replacement": {"child_pupil_id": right_child}}
+    for outsider in (school.teacher, school.guardian, school.other_school_teacher):
+        refused = await gradebook_api.post(f"/gradebook/guardian-links/{link['id']}/correction",
+                                           json=correction, headers=headers(outsider))
+        assert refused.status_code == 403, outsider
 
-        link.revoked_at = datetime.now(UTC)
+    corrected = await gradebook_api.post(f"/gradebook/guardian-links/{link['id']}/correction",
+                                         json=correction, headers=headers(school.deputy))
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["revoked"]["active"] is False
+    assert corrected.json()["corrected"]["child_person_id"] == school.pupil_persons[1]
 
     # The same token: the link is read on every request, not baked into the token.
-    assert (await gradebook_api.get(diary, headers=headers(school.guardian))).status_code == 403
+    assert (await gradebook_api.get(diary, headers=guardian)).status_code == 403
+    assert (await gradebook_api.get(f"/gradebook/diary/{right_child}",
+                                    headers=guardian)).status_code == 200
+    again = await gradebook_api.post(f"/gradebook/guardian-links/{link['id']}/correction",
+                                     json={"reason": "повтор"}, headers=headers(school.deputy))
+    assert again.status_code == 409
+
+    with session_scope(database_url) as session:
+        events = session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "guardian_link").order_by(AuditEvent.id)).all()
+        assert [(e.action, e.actor_user_id, e.reason) for e in events] == [
+            ("revoke", school.deputy, correction["reason"]),
+            ("create", school.deputy, correction["reason"])]
+        assert events[1].caused_by_event_id == events[0].id
+        kept = session.scalars(select(GuardianLink).where(
+            GuardianLink.guardian_person_id == link["guardian_person_id"])).all()
+        assert sorted(row.revoked_at is None for row in kept) == [False, True]
 
 
 async def test_unpublished_marks_stay_out_of_family_views(gradebook_api, school, headers,
@@ -131,3 +167,101 @@ async def test_unpublished_marks_stay_out_of_family_views(gradebook_api, school,
         "start": "2025-09-01", "end": "2025-09-30"}, headers=headers(school.guardian))).json()
     algebra = next(s for s in diary["subjects"] if s["subject_id"] == school.algebra_id)
     assert algebra["average"] == "3,00"
+
+
+async def test_a_sub_group_teacher_lists_and_decides_their_pupils_term_marks(
+        gradebook_api, database_url, school, headers) -> None:
+    """A load for a group only: its teacher reaches the term marks of the group's pupils."""
+    with session_scope(database_url) as session:
+        group = structure.create_study_group(session, school.class_id, "Алгебра, группа 2",
+                                             school.algebra_id)
+        for pupil_id in school.pupils[2:]:
+            structure.enroll(session, school.class_id, pupil_id, date(2025, 9, 1), group.id)
+        group_teacher = _user(session, "teacher", school.org_id)
+        teacher_row = structure.ensure_teacher(session, school.org_id, group_teacher)
+        structure.assign_load(session, teacher_row.id, school.algebra_id, school.class_id,
+                              study_group_id=group.id)
+        term_marks.propose(session, at=moment(date(2025, 10, 27)),
+                           organization_id=school.org_id,
+                           school_class=structure.get_class(session, school.class_id),
+                           subject_id=school.algebra_id,
+                           period=Period(school.year_id, school.quarter_ids[0]))
+
+    params = {"subject_id": school.algebra_id, "term_id": school.quarter_ids[0]}
+    listed = await gradebook_api.get(f"/gradebook/classes/{school.class_id}/period-marks",
+                                     params=params, headers=headers(group_teacher))
+    assert listed.status_code == 200, listed.text
+    marks = {m["pupil_id"]: m["id"] for m in listed.json()}
+    assert set(marks) == set(school.pupils[2:])
+
+    confirmed = await gradebook_api.post("/gradebook/period-marks/decisions", json={
+        "period_mark_ids": list(marks.values()), "action": "confirm"},
+        headers=headers(group_teacher))
+    assert confirmed.status_code == 200, confirmed.text
+    assert [m["status"] for m in confirmed.json()["marks"]] == ["confirmed"] * 2
+
+    whole = (await gradebook_api.get(f"/gradebook/classes/{school.class_id}/period-marks",
+                                     params=params, headers=headers(school.teacher))).json()
+    outside = [m["id"] for m in whole if m["pupil_id"] == school.pupils[0]]
+    refused = await gradebook_api.post("/gradebook/period-marks/decisions", json={
+        "period_mark_ids": outside, "action": "confirm"}, headers=headers(group_teacher))
+    assert refused.status_code == 403
+    # Another subject of the class stays closed to them.
+    history = await gradebook_api.get(f"/gradebook/classes/{school.class_id}/period-marks",
+                                      params={**params, "subject_id": school.history_id},
+                                      headers=headers(group_teacher))
+    assert history.status_code == 403
+
+
+async def test_a_derivation_keeps_held_marks_from_families(gradebook_api, database_url,
+                                                          school, headers) -> None:
+    """How a term mark came about: families do not learn that marks are being held back."""
+    child = school.pupils[0]
+    with session_scope(database_url) as session:
+        give_marks(session, school, 0, [(date(2025, 9, day), 5, "classwork")
+                                        for day in (8, 15, 22)])
+        held = lesson(session, school, date(2025, 10, 6))
+        writer(session, school).add_marks(held, [MarkEntry(child, MarkValue.of(2),
+                                                           "control_work", published=False)])
+        term_marks.propose(session, at=moment(date(2025, 10, 27)),
+                           organization_id=school.org_id,
+                           school_class=structure.get_class(session, school.class_id),
+                           subject_id=school.algebra_id,
+                           period=Period(school.year_id, school.quarter_ids[0]))
+        row = session.scalar(select(db.PeriodMark).where(db.PeriodMark.pupil_id == child,
+                                                         db.PeriodMark.subject_id
+                                                         == school.algebra_id))
+        term_marks.confirm(WriteContext(session, school.teacher_actor,
+                                        moment(date(2025, 10, 27)), school.org_id), row.id)
+        mark_id = row.id
+
+    path = f"/gradebook/diary/{child}/period-marks/{mark_id}"
+    family = await gradebook_api.get(path, headers=headers(school.guardian))
+    assert family.status_code == 200, family.text
+    assert "опубликован" not in family.text and family.json()["staff_notes"] is None
+    staff = (await gradebook_api.get(path, headers=headers(school.teacher))).json()
+    assert staff["staff_notes"] == ["Не опубликовано отметок: 1; в отметку за период не вошли"]
+
+
+async def test_the_diary_average_is_the_terms_and_says_so(gradebook_api, database_url,
+                                                         school, headers) -> None:
+    """A week without marks still shows the term's average beside the term marks, and the
+    diary names the term the averages are over."""
+    with session_scope(database_url) as session:
+        give_marks(session, school, 0, [(date(2025, 9, 8), 5, "classwork"),
+                                        (date(2025, 9, 15), 4, "classwork"),
+                                        (date(2025, 10, 13), 3, "classwork")])
+        lesson(session, school, date(2025, 10, 20))
+    week = {"start": "2025-10-20", "end": "2025-10-26"}
+    diary = (await gradebook_api.get(f"/gradebook/diary/{school.pupils[0]}", params=week,
+                                     headers=headers(school.guardian))).json()
+    algebra = next(s for s in diary["subjects"] if s["subject_id"] == school.algebra_id)
+    assert (algebra["average"], algebra["marks_count"]) == ("4,00", 3)
+    assert diary["averages_over"] == {"term_id": school.quarter_ids[0],
+                                      "title": "1 четверть", "start": "2025-09-01",
+                                      "end": "2025-10-26"}
+    # The next term's first week averages over that term: nothing yet.
+    later = (await gradebook_api.get(f"/gradebook/diary/{school.pupils[0]}", params={
+        "start": "2025-11-05", "end": "2025-11-09"}, headers=headers(school.guardian))).json()
+    assert later["averages_over"]["title"] == "2 четверть"
+    assert all(s["average"] is None for s in later["subjects"])

@@ -8,7 +8,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 from temporalio.worker import Worker
@@ -18,6 +18,7 @@ from activities.gradebook import GRADEBOOK_ACTIVITIES
 from tests.gradebook.school import lesson
 from tsos.db import gradebook as db
 from tsos.db.session import session_scope
+from tsos.gradebook import homework_files
 from workflows import task_queues
 from workflows.gradebook import GRADEBOOK_WORKFLOWS
 from workflows.gradebook.ids import grading_workflow_id
@@ -65,6 +66,13 @@ async def test_journal_entry_reports_and_exports(gradebook_api, school, headers,
                                                  q1_lessons) -> None:
     await _fill_q1(gradebook_api, school, headers, q1_lessons)
     teacher = headers(school.teacher)
+    seven = await gradebook_api.post(f"/gradebook/lessons/{q1_lessons[0]}/marks/bulk", json={
+        "marks": [{"pupil_id": school.pupils[0], "value": "7"}]}, headers=teacher)
+    assert seven.status_code == 422
+    assert seven.json()["fields"] == [{"field": "marks.0.value", "name": "отметка",
+                                       "message": "Недопустимая отметка «7»: допустимы 2, "
+                                                  "3, 4, 5"}]
+    assert seven.json()["message"].startswith("Ошибка в поле «отметка»")
     loads = (await gradebook_api.get("/gradebook/my/loads", headers=teacher)).json()
     assert [(x["class_name"], x["subject_name"]) for x in loads] == [("7Б", "Алгебра")]
     patched = await gradebook_api.patch(f"/gradebook/lessons/{q1_lessons[0]}", json={
@@ -177,10 +185,17 @@ async def test_term_marks_through_the_running_workflow_then_409_and_correction(
     assert change.status_code == 409
     assert change.json()["error"] == "term_locked"
     assert "закрыт" in change.json()["message"]
+    # Nor does it take a new lesson, which would change its held lessons.
+    added = await gradebook_api.post(f"/gradebook/classes/{school.class_id}/lessons", json={
+        "subject_id": school.algebra_id, "date": "2025-10-08", "status": "held"},
+        headers=teacher)
+    assert (added.status_code, added.json()["error"]) == (409, "term_locked")
     with session_scope(database_url) as session:
         assert session.scalar(select(func.count()).select_from(db.GradebookAuditEvent).where(
             db.GradebookAuditEvent.outcome == "refused",
-            db.GradebookAuditEvent.actor_user_id == school.teacher)) == 1
+            db.GradebookAuditEvent.actor_user_id == school.teacher)) == 2
+        assert session.scalar(select(func.count()).select_from(db.Lesson).where(
+            db.Lesson.lesson_date == date(2025, 10, 8))) == 0
         mark_id = session.scalar(select(db.Mark.id).where(
             db.Mark.lesson_id == q1_lessons[3], db.Mark.pupil_id == school.pupils[1]))
 
@@ -226,3 +241,69 @@ async def _wait_phase(handle, wanted: str) -> None:  # type: ignore[no-untyped-d
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"phase {view.phase}, wanted {wanted}")
+
+
+async def test_homework_files_are_checked_kept_and_read_by_whom_the_lesson_concerns(
+        gradebook_api, database_url, school, headers, q1_lessons) -> None:
+    teacher = headers(school.teacher)
+    url = f"/gradebook/lessons/{q1_lessons[0]}/files"
+    book = io.BytesIO()
+    workbook = Workbook()
+    workbook.active.append(["Задача", "Ответ"])
+    workbook.save(book)
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    accepted = {}
+    for name, content in (("задачи.pdf", pdf), ("../../таблица ответов.xlsx", book.getvalue()),
+                          ("план.txt", "Повторить § 12".encode())):
+        reply = await gradebook_api.post(url, files={"file": (name, content)}, headers=teacher)
+        assert reply.status_code == 201, reply.text
+        accepted[reply.json()["name"]] = reply.json()
+    assert accepted["таблица ответов.xlsx"]["content_type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert accepted["задачи.pdf"]["content_type"] == "application/pdf"
+
+    # The declared type proves nothing: a page of HTML named .pdf is refused.
+    page = await gradebook_api.post(url, files={"file": ("задание.pdf", b"<html><script>",
+                                                         "application/pdf")}, headers=teacher)
+    assert (page.status_code, page.json()["error"]) == (422, "file_refused")
+    big = await gradebook_api.post(url, files={"file": ("большой.pdf", pdf + b"0" * (
+        homework_files.MAX_BYTES))}, headers=teacher)
+    assert big.status_code == 413 and "10 МБ" in big.json()["message"]
+    stranger = await gradebook_api.post(url, files={"file": ("x.pdf", pdf)},
+                                        headers=headers(school.other_teacher))
+    assert stranger.status_code == 403
+
+    diary = (await gradebook_api.get(f"/gradebook/diary/{school.pupils[0]}", params={
+        "start": "2025-09-08", "end": "2025-09-08"}, headers=headers(school.guardian))).json()
+    [day] = diary["lessons"]
+    assert sorted(f["name"] for f in day["homework_files"]) == sorted(accepted)
+    file_id = accepted["задачи.pdf"]["id"]
+    download = f"{url}/{file_id}"
+    for who, status in ((school.guardian, 200), (school.pupil_user, 200),
+                        (school.teacher, 200), (school.other_school_teacher, 403)):
+        got = await gradebook_api.get(download, headers=headers(who))
+        assert got.status_code == status, who
+    got = await gradebook_api.get(download, headers=headers(school.guardian))
+    assert got.content == pdf and got.headers["content-type"] == "application/pdf"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert "attachment" in got.headers["content-disposition"]
+
+    # A lesson of another class: its files are not for this family.
+    with session_scope(database_url) as session:
+        other = lesson(session, school, date(2025, 9, 9), class_id=school.other_class_id)
+    other_file = await gradebook_api.post(f"/gradebook/lessons/{other}/files",
+                                          files={"file": ("x.pdf", pdf)},
+                                          headers=headers(school.other_teacher))
+    assert other_file.status_code == 201
+    foreign = await gradebook_api.get(
+        f"/gradebook/lessons/{other}/files/{other_file.json()['id']}",
+        headers=headers(school.guardian))
+    assert foreign.status_code == 403
+
+    removed = await gradebook_api.delete(download, headers=teacher)
+    assert removed.status_code == 204
+    with session_scope(database_url) as session:
+        actions = session.scalars(select(db.GradebookAuditEvent.action).where(
+            db.GradebookAuditEvent.object_kind == "lesson",
+            db.GradebookAuditEvent.object_id == q1_lessons[0])).all()
+        assert sorted(actions) == ["attach_file"] * 3 + ["detach_file"]

@@ -10,7 +10,12 @@ from tsos.db import gradebook as db
 from tsos.db.models import Organization
 from tsos.db.session import session_scope
 from tsos.gradebook import structure, views
-from tsos.gradebook.demo import DemoSize, current_year_start, load_gradebook_demo
+from tsos.gradebook.demo import (
+    DemoSize,
+    current_year_start,
+    describe,
+    load_gradebook_demo,
+)
 
 
 def test_demo_slice_is_a_usable_journal(database_url, settings, demo_region) -> None:
@@ -19,8 +24,12 @@ def test_demo_slice_is_a_usable_journal(database_url, settings, demo_region) -> 
     counts = load_gradebook_demo(database_url, settings, size, year_start=2025)
     assert (counts["школ"], counts["учеников"], counts["учителей"]) == (1, 24, 8)
     assert counts["уроков"] > 1500 and counts["отметок"] > 3000
-    # Loading again leaves the school as it is.
-    assert load_gradebook_demo(database_url, settings, size)["школ"] == 0
+    assert describe(counts).startswith("Демо-данные журнала загружены: школ — 1")
+    # Loading again leaves the school as it is, and says so.
+    again = load_gradebook_demo(database_url, settings, size)
+    assert (again["школ"], again["школ с данными ранее"]) == (0, 1)
+    assert describe(again) == ("Демо-данные журнала уже загружены ранее (школ: 1); "
+                               "новых не добавлено.")
 
     with session_scope(database_url) as session:
         assert session.scalar(select(func.count()).select_from(db.Mark)) == counts["отметок"]
@@ -30,6 +39,10 @@ def test_demo_slice_is_a_usable_journal(database_url, settings, demo_region) -> 
                                       date(2025, 10, 26), for_teacher=True,
                                       zone="Europe/Simferopol")
         assert len(journal.pupils) == 12
+        # Invented names as people have them: with a patronymic, none twice in a class.
+        full_names = {(p.surname, p.name, p.patronymic) for p in journal.pupils}
+        assert len(full_names) == 12 and all(p.patronymic for p in journal.pupils)
+        assert all(p.patronymic.endswith(("вич", "вна", "ич", "ична")) for p in journal.pupils)
         assert 20 <= len(journal.lessons) <= 30
         assert all(row.average is not None for row in journal.pupils)
         # Lessons sit on school days inside the terms, in the school's zone.
@@ -40,7 +53,7 @@ def test_demo_slice_is_a_usable_journal(database_url, settings, demo_region) -> 
 async def test_demo_tokens_open_a_journal_and_a_diary(database_url, settings, demo_region,
                                                       api_client, token_for) -> None:
     size = DemoSize(schools=1, classes_per_grade=1, pupils_per_class=5,
-                    teachers_per_school=13, grades=(5,))
+                    teachers_per_school=13, grades=(1, 5))
     load_gradebook_demo(database_url, settings, size, year_start=2025, until=date(2025, 10, 1))
     with session_scope(database_url) as session:
         code = session.scalar(select(Organization.code).join(
@@ -53,7 +66,14 @@ async def test_demo_tokens_open_a_journal_and_a_diary(database_url, settings, de
 
     loads = (await api_client.get("/gradebook/my/loads",
                                   headers=token_for("teacher", code))).json()
-    assert loads and all(load["class_name"] == "5А" for load in loads)
+    assert [(load["class_name"], load["grade"]) for load in loads] == [("1А", 1), ("5А", 5)]
+    # As the README picks it: the first load past grade 1, which is taught without marks.
+    first = next(load for load in loads if load["grade"] > 1)
+    journal = (await api_client.get(
+        f"/gradebook/classes/{first['school_class_id']}/journal",
+        params={"subject_id": first["subject_id"], "start": "2025-09-01",
+                "end": "2025-10-01"}, headers=token_for("teacher", code))).json()
+    assert any(pupil["marks"] for pupil in journal["pupils"]), "no marks in the journal"
 
     me = (await api_client.get("/auth/me", headers=token_for("guardian", code))).json()
     assert len(me["pupils"]) == 1

@@ -13,10 +13,12 @@ from domain.gradebook.audit import SYSTEM
 from domain.gradebook.lessons import LessonStatus
 from domain.gradebook.locks import WriteRefused
 from domain.gradebook.marks import MarkValue
+from domain.people.names import full_name_key
 from tests.gradebook.school import School, give_marks, lesson, moment, writer
 from tsos.db import gradebook as db
+from tsos.db.models import Person, Pupil
 from tsos.db.session import session_scope
-from tsos.gradebook import corrections, term_marks
+from tsos.gradebook import corrections, homework_files, structure, term_marks
 from tsos.gradebook.context import WriteContext
 from tsos.gradebook.journal import MarkEntry
 from tsos.gradebook.term_marks import Period
@@ -106,11 +108,19 @@ def test_closed_term_refuses_every_write_path_and_audits_it(database_url, school
         "change": lambda w: w.change_mark(mark_id, MarkValue.of(2), "ошибка"),
         "remove": lambda w: w.remove_mark(mark_id, "ошибка"),
         "remove lesson (delete and re-add)": lambda w: w.remove_lesson(lesson_id),
+        "re-add the lesson (delete and re-add)": lambda w: w.create_lesson(
+            w.session.get(db.SchoolClass, school.class_id), school.algebra_id, Q1_DAYS[0],
+            zone="Europe/Simferopol", number=3, status=LessonStatus.HELD),
+        "a new lesson in the term": lambda w: w.create_lesson(
+            w.session.get(db.SchoolClass, school.class_id), school.history_id,
+            date(2025, 10, 10), zone="Europe/Simferopol"),
         "move out of the term": lambda w: w.move_lesson(lesson_id, date(2025, 11, 11)),
         "move into the term": lambda w: w.move_lesson(q2_lesson, date(2025, 10, 20)),
         "attendance": lambda w: w.record_attendance(lesson_id, [(pupil, absent)]),
         "unpublish": lambda w: w.set_published(lesson_id, False),
         "topic": lambda w: w.describe_lesson(lesson_id, topic="Другая тема"),
+        "homework file": lambda w: homework_files.attach(
+            w.ctx, lesson_id, homework_files.check_file("задание.txt", "§ 3".encode())),
         "cancel": lambda w: w.set_lesson_status(lesson_id, LessonStatus.CANCELLED),
     }
     before = _refused_count(database_url)
@@ -126,6 +136,19 @@ def test_closed_term_refuses_every_write_path_and_audits_it(database_url, school
         still = session.get(db.Mark, mark_id)
         assert still is not None and still.points == 5
         assert session.get(db.Lesson, q2_lesson).lesson_date == date(2025, 11, 10)
+        lessons_in_q1 = session.scalar(select(func.count()).select_from(db.Lesson).where(
+            db.Lesson.lesson_date <= date(2025, 10, 26)))
+        assert lessons_in_q1 == len(Q1_DAYS)
+
+    # Delete and re-add in an open term is an ordinary, audited write.
+    with session_scope(database_url) as session:
+        added = writer(session, school, at=moment(date(2025, 11, 12))).create_lesson(
+            session.get(db.SchoolClass, school.class_id), school.algebra_id,
+            date(2025, 11, 12), zone="Europe/Simferopol")
+        created = session.scalar(select(db.GradebookAuditEvent).where(
+            db.GradebookAuditEvent.object_kind == "lesson",
+            db.GradebookAuditEvent.object_id == added.id))
+        assert (created.action, created.actor_user_id) == ("create", school.teacher)
 
 
 def test_correction_changes_a_locked_mark_only_after_approval(database_url, school) -> None:
@@ -202,3 +225,62 @@ def test_system_cannot_write_marks(database_url, school) -> None:
             session_scope(database_url) as session:
         writer(session, school, actor=SYSTEM).add_marks(
             lesson_id, [MarkEntry(school.pupils[0], MarkValue.of(5), "classwork")])
+
+
+def test_a_period_does_not_close_over_a_pupil_without_a_mark(database_url, school) -> None:
+    """A pupil who joined after the proposals has none: closing proposes theirs and waits
+    for them to be decided; a closed period then takes no proposal at all."""
+    period = Period(school.year_id, school.quarter_ids[0])
+    with session_scope(database_url) as session:
+        give_marks(session, school, 0, [(day, 4, "classwork") for day in Q1_DAYS[:3]])
+        for subject_id in (school.algebra_id, school.history_id):
+            term_marks.propose(session, at=AFTER_Q1, organization_id=school.org_id,
+                               school_class=session.get(db.SchoolClass, school.class_id),
+                               subject_id=subject_id, period=period)
+        newcomer = _new_pupil(session, school)
+        structure.enroll(session, school.class_id, newcomer, date(2025, 10, 1))
+        ctx = WriteContext(session, school.deputy_actor, AFTER_Q1, school.org_id)
+        for row in session.scalars(select(db.PeriodMark)).all():
+            term_marks.confirm(ctx, row.id)
+
+    with session_scope(database_url) as session:
+        outcome = term_marks.close(session, at=AFTER_Q1, organization_id=school.org_id,
+                                   period=period, closing_user_id=school.deputy)
+    assert school.class_id not in outcome.locked
+    # Subjects by their names, pupils by id (names stay out of notices and logs).
+    assert f"ученик {newcomer} — «Алгебра»" in outcome.refused[school.class_id]
+    with session_scope(database_url) as session:
+        theirs = session.scalars(select(db.PeriodMark).where(
+            db.PeriodMark.pupil_id == newcomer)).all()
+        assert sorted((row.subject_id, row.status, row.computed_value) for row in theirs) == \
+            sorted([(school.algebra_id, "proposed", "н/а"), (school.history_id, "proposed", "н/а")])
+        ctx = WriteContext(session, school.deputy_actor, AFTER_Q1, school.org_id)
+        for row in theirs:
+            term_marks.confirm(ctx, row.id)
+    with session_scope(database_url) as session:
+        outcome = term_marks.close(session, at=AFTER_Q1, organization_id=school.org_id,
+                                   period=period, closing_user_id=school.deputy)
+        assert outcome.refused == {} and school.class_id in outcome.locked
+
+    # A pupil put on the closed term's roster by any path gets no proposal there.
+    with session_scope(database_url) as session:
+        late = _new_pupil(session, school)
+        session.add(db.ClassMembership(school_class_id=school.class_id, pupil_id=late,
+                                       starts_on=date(2025, 9, 1)))
+    with pytest.raises(WriteRefused, match="закрыт"), session_scope(database_url) as session:
+        term_marks.propose(session, at=AFTER_Q1, organization_id=school.org_id,
+                           school_class=session.get(db.SchoolClass, school.class_id),
+                           subject_id=school.algebra_id, period=period)
+
+
+def _new_pupil(session, school: School) -> int:  # type: ignore[no-untyped-def]
+    person = Person(surname="Новикова", name="Ульяна", patronymic="Игоревна",
+                    birth_date=date(2012, 3, 3),
+                    match_key=full_name_key("Новикова", "Ульяна", "Игоревна"))
+    session.add(person)
+    session.flush()
+    pupil = Pupil(person_id=person.id, organization_id=school.org_id, grade=7,
+                  class_letter="Б", school_year="2025/2026", enrolled_on=date(2025, 10, 1))
+    session.add(pupil)
+    session.flush()
+    return pupil.id

@@ -110,3 +110,70 @@ def test_no_correction_passes_a_certificate_lock(database_url, school) -> None:
     with session_scope(database_url) as session:
         assert session.scalar(select(func.count()).select_from(db.GradebookAuditEvent).where(
             db.GradebookAuditEvent.refusal_code == "certificate_locked")) == 1
+
+
+def test_a_closed_terms_roster_does_not_change(database_url, school) -> None:
+    with session_scope(database_url) as session:
+        give_marks(session, school, 0, [(date(2025, 9, 8), 5, "classwork")])
+        grade_term(session, school, school.quarter_ids[0], moment(date(2025, 10, 27)))
+        newcomer = school.pupils[3]
+        structure.leave(session, school.class_id, newcomer, date(2025, 12, 1))
+    at = moment(date(2025, 12, 10))
+
+    attempts = {
+        "leave inside the closed term": lambda ctx: structure.leave(
+            ctx.session, school.class_id, school.pupils[0], date(2025, 10, 1), ctx=ctx),
+        "enrol from inside the closed term": lambda ctx: structure.enroll(
+            ctx.session, school.class_id, newcomer, date(2025, 10, 20), ctx=ctx),
+        "enrol backdated to before it": lambda ctx: structure.enroll(
+            ctx.session, school.class_id, newcomer, date(2025, 8, 25), ctx=ctx),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(WriteRefused, match="состав класса"), \
+                session_scope(database_url) as session:
+            attempt(WriteContext(session, school.deputy_actor, at, school.org_id))
+        assert name
+
+    # After the closed term, rosters change as usual, audited.
+    with session_scope(database_url) as session:
+        ctx = WriteContext(session, school.deputy_actor, at, school.org_id)
+        assert structure.leave(session, school.class_id, school.pupils[0],
+                               date(2025, 11, 20), ctx=ctx) == 1
+        structure.enroll(session, school.class_id, newcomer, date(2025, 12, 10), ctx=ctx)
+    with session_scope(database_url) as session:
+        assert session.scalar(select(func.count()).select_from(db.GradebookAuditEvent).where(
+            db.GradebookAuditEvent.object_kind == "class_membership",
+            db.GradebookAuditEvent.outcome == "applied")) == 2
+        assert session.scalar(select(func.count()).select_from(db.GradebookAuditEvent).where(
+            db.GradebookAuditEvent.outcome == "refused",
+            db.GradebookAuditEvent.actor_user_id == school.deputy)) == len(attempts)
+
+
+def test_a_split_class_counts_each_groups_lessons_apart(database_url, school) -> None:
+    """Two groups of a class have their own lessons: no pupil attends both, so the class's
+    held lessons are not their sum; each share is over the pupil's own lessons."""
+    with session_scope(database_url) as session:
+        school_class = structure.get_class(session, school.class_id)
+        groups = []
+        for number, pupils in ((1, school.pupils[:2]), (2, school.pupils[2:])):
+            group = structure.create_study_group(session, school.class_id,
+                                                 f"Группа {number}", school.algebra_id)
+            for pupil_id in pupils:
+                structure.enroll(session, school.class_id, pupil_id, date(2025, 9, 1),
+                                 group.id)
+            groups.append(group.id)
+        for group_id, days in ((groups[0], (8, 9, 10)), (groups[1], (8, 9))):
+            for day in days:
+                structure.plan_lesson(session, school_class, school.algebra_id,
+                                      date(2025, 9, day), zone="Europe/Simferopol",
+                                      study_group_id=group_id, status="held")
+        lesson(session, school, date(2025, 9, 11))
+        report = views.attendance_report(session, school_class, school.algebra_id, *Q1_PARAMS)
+
+    assert report.held_lessons == 1
+    assert [(g.name, g.held_lessons) for g in report.groups] == [("Группа 1", 3),
+                                                                ("Группа 2", 2)]
+    assert {p.pupil_id: p.held for p in report.pupils} == {
+        school.pupils[0]: 4, school.pupils[1]: 4, school.pupils[2]: 3, school.pupils[3]: 3}
+    assert report.pupil_lessons == 14 and report.attended.denominator == 14
+    assert "«Группа 1» — 3" in report.denominator and "14" in report.denominator

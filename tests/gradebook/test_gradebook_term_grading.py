@@ -14,10 +14,13 @@ from temporalio.worker import Worker
 
 from activities import context
 from activities.gradebook import GRADEBOOK_ACTIVITIES
-from tests.gradebook.school import give_marks
+from domain.gradebook.marks import MarkValue
+from tests.gradebook.school import give_marks, lesson, moment, writer
 from tsos.db import gradebook as db
 from tsos.db.session import session_scope
 from tsos.gradebook import term_marks
+from tsos.gradebook.journal import MarkEntry
+from tsos.gradebook.term_marks import Period
 from workflows.gradebook import GRADEBOOK_WORKFLOWS
 from workflows.gradebook.ids import grading_workflow_id
 from workflows.gradebook.messages import Decision, GradingInput
@@ -38,6 +41,15 @@ def _marks(database_url: str, school) -> None:  # type: ignore[no-untyped-def]
                                         (Q1[2], 5, "classwork")])
         # Pupil 3 has one mark only: «н/а» with the reason.
         give_marks(session, school, 3, [(Q1[0], 5, "classwork")])
+
+
+def _first_quarter(school, now) -> tuple[GradingInput, str]:  # type: ignore[no-untyped-def]
+    """The grading of the first quarter, teachers' deadline three days from now."""
+    inp = GradingInput(organization_id=school.org_id, organization_code=school.org_code,
+                       school_year_id=school.year_id, term_id=school.quarter_ids[0],
+                       title="1 четверть 2025/2026 учебного года", time_zone="Europe/Simferopol",
+                       teacher_deadline=now + timedelta(days=3))
+    return inp, grading_workflow_id(school.org_code, school.year_id, school.quarter_ids[0])
 
 
 async def _phase(handle, wanted: str) -> None:  # type: ignore[no-untyped-def]
@@ -68,11 +80,7 @@ async def test_term_grading_runs_through_reminders_overrides_and_locking(
     context.configure(settings, database_url)
     queue = f"gradebook-{uuid.uuid4().hex[:8]}"
     now = await env.get_current_time()
-    inp = GradingInput(organization_id=school.org_id, organization_code=school.org_code,
-                       school_year_id=school.year_id, term_id=school.quarter_ids[0],
-                       title="1 четверть 2025/2026 учебного года", time_zone="Europe/Simferopol",
-                       teacher_deadline=now + timedelta(days=3))
-    workflow_id = grading_workflow_id(school.org_code, school.year_id, school.quarter_ids[0])
+    inp, workflow_id = _first_quarter(school, now)
 
     async with Worker(env.client, task_queue=queue, workflows=GRADEBOOK_WORKFLOWS,
                       activities=GRADEBOOK_ACTIVITIES, activity_executor=activity_executor):
@@ -131,8 +139,15 @@ async def test_term_grading_runs_through_reminders_overrides_and_locking(
         lock = session.scalar(select(db.TermLock).where(
             db.TermLock.school_class_id == school.class_id))
         assert lock is not None
-        assert (lock.period_id, lock.closed_by, lock.workflow_id) == (
-            school.quarter_ids[0], responsible, workflow_id)
+        # The workflow closed it: a system act, for the deputy head who answers for it.
+        assert (lock.period_id, lock.closed_by, lock.on_behalf_of, lock.workflow_id) == (
+            school.quarter_ids[0], None, responsible, workflow_id)
+        closing = session.scalar(select(db.GradebookAuditEvent).where(
+            db.GradebookAuditEvent.object_kind == "term_lock",
+            db.GradebookAuditEvent.object_id == lock.id))
+        assert (closing.action, closing.actor_user_id, closing.cause_kind, closing.actor_role,
+                closing.on_behalf_of, closing.workflow_id) == (
+            "close", None, "system", "system", responsible, workflow_id)
         override = session.scalar(select(db.GradebookAuditEvent).where(
             db.GradebookAuditEvent.action == "override"))
         assert override is not None
@@ -142,6 +157,12 @@ async def test_term_grading_runs_through_reminders_overrides_and_locking(
         kept = session.get(db.PeriodMark, algebra[school.pupils[3]].id)
         # The computed «н/а» is kept beside the teacher's mark.
         assert (kept.computed_value, kept.override_value) == ("н/а", "4")
+
+
+def _notice_text(database_url: str, kind: str) -> str | None:
+    with session_scope(database_url) as session:
+        return session.scalar(select(db.GradebookNotification.text).where(
+            db.GradebookNotification.kind == kind).limit(1))
 
 
 def _responsible(database_url: str, organization_id: int) -> int:
@@ -155,3 +176,90 @@ async def _until(condition, attempts: int = 200) -> None:  # type: ignore[no-unt
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not reached")
+
+
+def _held_control_works(database_url: str, school) -> list[int]:  # type: ignore[no-untyped-def]
+    """A control work held back for pupils 0 and 2, each on its own lesson: publishing it
+    lowers their term mark (5 → 4 and 4 → 3)."""
+    held = []
+    with session_scope(database_url) as session:
+        for pupil_index, day in ((0, date(2025, 10, 13)), (2, date(2025, 10, 20))):
+            lesson_id = lesson(session, school, day)
+            writer(session, school).add_marks(lesson_id, [MarkEntry(
+                school.pupils[pupil_index], MarkValue.of(2), "control_work",
+                published=False)])
+            held.append(lesson_id)
+    return held
+
+
+def _publish(database_url: str, school, lesson_id: int) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(database_url) as session:
+        writer(session, school, actor=school.deputy_actor,
+               at=moment(date(2025, 10, 29))).set_published(lesson_id, True)
+
+
+async def test_a_blocked_close_takes_decisions_and_sends_undecided_marks_back(
+        time_skipping_env, settings, database_url, school, activity_executor) -> None:
+    """Closing refused for held marks; publishing them sends confirmed marks back to
+    «proposed»: the deputy head still decides them, and a retry that finds one undecided
+    goes back to the deputy head instead of being refused for ever."""
+    _marks(database_url, school)
+    held = _held_control_works(database_url, school)
+    env = time_skipping_env
+    context.configure(settings, database_url)
+    queue = f"gradebook-blocked-{uuid.uuid4().hex[:8]}"
+    inp, workflow_id = _first_quarter(school, await env.get_current_time())
+    deputy = dict(user_id=school.deputy, role="deputy_head")
+
+    async with Worker(env.client, task_queue=queue, workflows=GRADEBOOK_WORKFLOWS,
+                      activities=GRADEBOOK_ACTIVITIES, activity_executor=activity_executor):
+        handle = await env.client.start_workflow(TermGradingWorkflow.run, inp, id=workflow_id,
+                                                 task_queue=queue)
+        await _phase(handle, "teachers")
+        algebra = _rows(database_url, school.algebra_id)
+        history = _rows(database_url, school.history_id)
+        await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[row.id for row in algebra.values()], action="confirm",
+            user_id=school.teacher, role="teacher"))
+        await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[row.id for row in history.values()], action="confirm",
+            user_id=school.other_teacher, role="teacher"))
+        await _phase(handle, "lock_blocked")
+        assert "неопубликованные" in (await handle.query(TermGradingWorkflow.view)
+                                      ).refused_classes[school.class_id]
+        await _until(lambda: _notice_text(database_url, "lock_refused") is not None)
+        refusal = _notice_text(database_url, "lock_refused")
+        assert refusal.startswith("Период 1 четверть 2025/2026 учебного года не закрыт")
+        assert "7Б класс: В периоде есть неопубликованные отметки (2)" in refusal
+
+        # The teachers' deadline passes while the close waits.
+        await env.sleep(timedelta(days=4))
+        _publish(database_url, school, held[0])
+        first = _rows(database_url, school.algebra_id)[school.pupils[0]]
+        assert (first.status, first.computed_value) == ("proposed", "4")
+        result = await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[first.id], action="confirm", **deputy))
+        assert result.marks[0].status == "confirmed"
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update(TermGradingWorkflow.decide, Decision(
+                period_mark_ids=[first.id], action="confirm", user_id=school.teacher,
+                role="teacher"))
+
+        # The other held mark published, closing asked for again before it is decided.
+        _publish(database_url, school, held[1])
+        await handle.signal(TermGradingWorkflow.retry_closing)
+        await _phase(handle, "deputy")
+        assert (await handle.query(TermGradingWorkflow.view)).pending == 1
+        responsible = _responsible(database_url, school.org_id)
+        await _until(lambda: (responsible, "escalated") in _notices(database_url))
+        second = _rows(database_url, school.algebra_id)[school.pupils[2]]
+        assert (second.status, second.computed_value) == ("proposed", "3")
+        await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[second.id], action="confirm", **deputy))
+        view = await handle.result()
+
+    assert view.phase == "locked" and view.refused_classes == {}
+    with session_scope(database_url) as session:
+        # The year grading waits on exactly this.
+        assert term_marks.is_closed(session, school.org_id,
+                                    Period(school.year_id, school.quarter_ids[0]))

@@ -13,6 +13,8 @@ from temporalio.worker import Worker
 
 from activities import context
 from activities.gradebook import GRADEBOOK_ACTIVITIES
+from domain.gradebook.audit import SYSTEM, system_change
+from domain.gradebook.locks import WriteRefused
 from domain.gradebook.marks import MarkValue
 from tests.gradebook.school import (
     School,
@@ -24,8 +26,10 @@ from tests.gradebook.school import (
 )
 from tsos.db import gradebook as db
 from tsos.db.session import session_scope
-from tsos.gradebook import structure, term_marks
+from tsos.gradebook import audit_log, structure, term_marks
+from tsos.gradebook.context import WriteContext
 from tsos.gradebook.journal import MarkEntry
+from tsos.gradebook.recompute import recompute_year
 from tsos.gradebook.term_marks import Period
 from workflows.gradebook import GRADEBOOK_WORKFLOWS
 from workflows.gradebook.ids import grading_workflow_id
@@ -44,26 +48,30 @@ QUARTER_ENDS = [date(2025, 10, 27), date(2025, 12, 29), date(2026, 3, 23),
                 date(2026, 5, 27)]
 
 
-def _four_quarters(database_url: str, school: School) -> None:
+def _four_quarters(database_url: str, school: School, before_the_last=None) -> None:  # type: ignore[no-untyped-def]
     with session_scope(database_url) as session:
         for days, points in zip(QUARTER_DAYS, QUARTER_MARKS, strict=True):
             give_marks(session, school, 0, [(d, p, "classwork")
                                             for d, p in zip(days, points, strict=True)])
-    for term_id, end in zip(school.quarter_ids, QUARTER_ENDS, strict=True):
+    for number, (term_id, end) in enumerate(zip(school.quarter_ids, QUARTER_ENDS,
+                                                strict=True), start=1):
         with session_scope(database_url) as session:
+            if number == 4 and before_the_last is not None:
+                before_the_last(session)
             grade_term(session, school, term_id, moment(end))
 
 
 @pytest.mark.asyncio
 async def test_year_grading_follows_the_configured_method(
         time_skipping_env, settings, database_url, school, activity_executor) -> None:
-    _four_quarters(database_url, school)
-    with session_scope(database_url) as session:
+    def last_term_decides(session) -> None:  # type: ignore[no-untyped-def]
         # From the last quarter on, ties go to the last term (policy version 2).
         structure.publish_policy(session, school.org_id, {
             "weights": {"classwork": "1", "homework": "1", "test_work": "1.5",
                         "control_work": "2"},
             "year_method": "last_term_decides_ties"}, effective_from=date(2026, 4, 1))
+
+    _four_quarters(database_url, school, last_term_decides)
 
     env = time_skipping_env
     context.configure(settings, database_url)
@@ -105,8 +113,26 @@ async def test_year_grading_follows_the_configured_method(
         locks = session.scalars(select(db.TermLock).where(
             db.TermLock.school_class_id == school.class_id)).all()
         assert sorted(lock.period_kind for lock in locks) == ["term"] * 4 + ["year"]
-        # A locked year refuses the year mark's recomputation like any write.
         assert term_marks.is_closed(session, school.org_id, Period(school.year_id))
+
+    # A locked year refuses the year mark's recomputation like any write: a last-term mark
+    # changed behind the locks (no correction) does not reach the year mark.
+    with session_scope(database_url) as session:
+        last = session.scalar(select(db.PeriodMark).where(
+            db.PeriodMark.pupil_id == school.pupils[0],
+            db.PeriodMark.term_id == school.quarter_ids[3],
+            db.PeriodMark.subject_id == school.algebra_id))
+        last.computed_value = "2"
+        session.flush()
+        ctx = WriteContext(session, SYSTEM, moment(date(2026, 6, 10)), school.org_id)
+        cause = audit_log.store(session, [system_change(
+            ctx.at, "term_mark", last.id, "test", caused_by_change=None)], school.org_id)[0]
+        with pytest.raises(WriteRefused, match="пересчитывается только после одобренного"):
+            recompute_year(ctx, structure.get_class(session, school.class_id),
+                           school.pupils[0], school.algebra_id, caused_by=cause)
+    with session_scope(database_url) as session:
+        year_mark = session.get(db.PeriodMark, mine.id)
+        assert (year_mark.computed_value, year_mark.status) == ("5", "confirmed")
 
 
 def _proposed(database_url: str) -> list[db.PeriodMark]:
@@ -117,44 +143,64 @@ def _proposed(database_url: str) -> list[db.PeriodMark]:
 
 def test_concurrent_writes_are_serialised_per_pupil_subject_and_term(database_url,
                                                                     school) -> None:
-    """Two teachers' writes at once: the term mark reflects both, never only one."""
+    """Proposals being made (and held open) while a second run proposes the same marks (a
+    retried activity) and a teacher adds a mark: both wait for the first to commit, then the
+    second run finds the proposals made and the teacher's mark is counted in them.
+
+    A row lock cannot do this: until the proposals commit there is no row to lock, so
+    without the per-(pupil, subject, term) lock the second run inserts duplicates and the
+    teacher's mark slips past the proposal."""
     days = [date(2025, 9, 8), date(2025, 9, 15), date(2025, 9, 22)]
     with session_scope(database_url) as session:
         give_marks(session, school, 0, [(d, 3, "classwork") for d in days])
-        second_lessons = [lesson(session, school, date(2025, 10, day)) for day in (6, 13)]
-        school_class = structure.get_class(session, school.class_id)
-        term_marks.propose(session, at=moment(date(2025, 10, 27)),
-                           organization_id=school.org_id, school_class=school_class,
-                           subject_id=school.algebra_id,
-                           period=Period(school.year_id, school.quarter_ids[0]))
+        late_lesson = lesson(session, school, date(2025, 10, 6))
+    period = Period(school.year_id, school.quarter_ids[0])
+    at = moment(date(2025, 10, 27))
 
-    barrier = threading.Barrier(2)
+    def propose(session) -> int:  # type: ignore[no-untyped-def]
+        return term_marks.propose(session, at=at, organization_id=school.org_id,
+                                  school_class=structure.get_class(session, school.class_id),
+                                  subject_id=school.algebra_id, period=period)
+
     errors: list[BaseException] = []
+    second_run: list[int] = []
 
-    def write(lesson_id: int) -> None:
+    def retried_run() -> None:
         try:
             with session_scope(database_url) as session:
-                barrier.wait()
-                writer(session, school, at=moment(date(2025, 10, 20))).add_marks(
-                    lesson_id, [MarkEntry(school.pupils[0], MarkValue.of(5), "control_work")])
+                second_run.append(propose(session))
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=write, args=(lesson_id,)) for lesson_id in second_lessons]
-    for thread in threads:
-        thread.start()
+    def teacher_write() -> None:
+        try:
+            with session_scope(database_url) as session:
+                writer(session, school, at=at).add_marks(
+                    late_lesson, [MarkEntry(school.pupils[0], MarkValue.of(5), "control_work")])
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=retried_run), threading.Thread(target=teacher_write)]
+    with session_scope(database_url) as session:
+        assert propose(session) == len(school.pupils)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(0.5)
+        assert all(thread.is_alive() for thread in threads), "a writer did not wait"
     for thread in threads:
         thread.join(30)
     assert errors == []
+    assert second_run == [0]
 
     with session_scope(database_url) as session:
-        row = session.scalar(select(db.PeriodMark).where(
-            db.PeriodMark.pupil_id == school.pupils[0],
-            db.PeriodMark.subject_id == school.algebra_id))
-        assert row is not None
-        # (3 + 3 + 3 + 5×2 + 5×2) / 7 = 29/7: both control works counted.
-        assert row.computed["exact_average"] == "29/7"
-        assert len(row.computed["lines"]) == 5
+        rows = session.scalars(select(db.PeriodMark).where(
+            db.PeriodMark.subject_id == school.algebra_id)).all()
+        assert sorted(row.pupil_id for row in rows) == sorted(school.pupils)
+        mine = next(row for row in rows if row.pupil_id == school.pupils[0])
+        # (3 + 3 + 3 + 5×2) / 5 = 19/5: the teacher's control work counted.
+        assert mine.computed["exact_average"] == "19/5"
+        assert len(mine.computed["lines"]) == 4
 
 
 def test_a_write_during_the_proposals_waits_and_is_counted(database_url, school) -> None:

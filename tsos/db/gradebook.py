@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -224,6 +225,25 @@ class Lesson(Base):
     )
 
 
+class LessonFile(Base):
+    """A file attached to a lesson's homework, kept in the database (size-limited)."""
+
+    __tablename__ = "lesson_files"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    # As recognised from the content, not as the uploader claimed it.
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("size > 0", name="not_empty"),)
+
+
 class Mark(Timestamped, Base):
     """A mark at a lesson; its date is the lesson's (copied here so a move carries it)."""
 
@@ -379,11 +399,16 @@ class TermLock(Base):
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # The school's zone at closing: the date shown in refusals is the school's date.
     time_zone: Mapped[str] = mapped_column(String(64))
-    closed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The person who closed it; NULL when term grading (the system) closed it in a workflow,
+    # for the deputy head named in on_behalf_of.
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_behalf_of: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     workflow_id: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         CheckConstraint("period_kind IN ('term', 'year')", name="period_kind_known"),
+        CheckConstraint("closed_by IS NOT NULL OR workflow_id IS NOT NULL",
+                        name="closed_by_someone"),
     )
 
 

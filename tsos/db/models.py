@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -174,7 +175,11 @@ class GuardianLink(Base):
     # A link stops granting access the moment the data it came from is corrected.
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (UniqueConstraint("guardian_person_id", "child_person_id"),)
+    # One active link per guardian and child; revoked ones stay as the record.
+    __table_args__ = (
+        Index("uq_guardian_links_active", "guardian_person_id", "child_person_id",
+              unique=True, postgresql_where=text("revoked_at IS NULL")),
+    )
 
 
 class User(Timestamped, Base):

@@ -39,14 +39,19 @@ def load_region(session: Session, settings: Settings) -> tuple[int, int]:
 def load_journal(settings: Settings, url: str, console: Console) -> None:
     """A small slice of the current school year's journal, held lessons up to today."""
     from tsos.clock import SystemClock
-    from tsos.gradebook.demo import DemoSize, current_year_start, load_gradebook_demo
+    from tsos.gradebook.demo import (
+        DemoSize,
+        current_year_start,
+        describe,
+        load_gradebook_demo,
+    )
     from tsos.gradebook_cli import ensure_schedules, grade_latest_past_term
 
     today = SystemClock().now().astimezone(ZoneInfo(settings.region_time_zone)).date()
     with console.status("Демо-данные журнала…"):
         counts = load_gradebook_demo(url, settings, DemoSize.small(),
                                      year_start=current_year_start(today), until=today)
-    console.print("Демо-данные журнала: " + ", ".join(f"{k} — {v}" for k, v in counts.items()))
+    console.print(describe(counts))
     ensured, _ = ensure_schedules(settings)
     started = grade_latest_past_term(settings)
     console.print(f"Расписаний выставления отметок за периоды: {ensured}; "

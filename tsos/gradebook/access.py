@@ -28,6 +28,37 @@ def teaches(session: Session, user_id: int, school_class_id: int, subject_id: in
     return any(group is None or group == study_group_id for group in loads)
 
 
+def pupils_taught(session: Session, user_id: int, school_class_id: int,
+                  subject_id: int) -> set[int] | None:
+    """Whom a teacher teaches a subject in a class: None for the whole class (a class load),
+    else the pupils of the groups they teach (empty without a load)."""
+    groups = set(session.scalars(
+        select(db.TeachingLoad.study_group_id)
+        .join(db.Teacher, db.Teacher.id == db.TeachingLoad.teacher_id)
+        .where(db.Teacher.user_id == user_id,
+               db.TeachingLoad.school_class_id == school_class_id,
+               db.TeachingLoad.subject_id == subject_id)))
+    if None in groups:
+        return None
+    if not groups:
+        return set()
+    return set(session.scalars(select(db.ClassMembership.pupil_id).where(
+        db.ClassMembership.school_class_id == school_class_id,
+        db.ClassMembership.study_group_id.in_(groups))))
+
+
+def period_mark_scope(session: Session, principal: Principal, school_class: db.SchoolClass,
+                      subject_id: int, *, write: bool = False) -> set[int] | None:
+    """Whose term and year marks of a subject the caller reaches: None for the whole class;
+    a sub-group's teacher reaches the pupils of their groups."""
+    if principal.role == "teacher" and principal.organization_id == school_class.organization_id:
+        taught = pupils_taught(session, principal.user_id, school_class.id, subject_id)
+        if taught:
+            return taught
+    require_journal(session, principal, school_class, subject_id, write=write)
+    return None
+
+
 def is_homeroom_teacher(session: Session, user_id: int, school_class: db.SchoolClass) -> bool:
     if school_class.homeroom_teacher_id is None:
         return False
@@ -52,6 +83,31 @@ def require_journal(session: Session, principal: Principal, school_class: db.Sch
             return
         raise NotAllowed("Вы не ведёте этот предмет в этом классе")
     raise NotAllowed("Журнал класса недоступен для вашей роли")
+
+
+def require_lesson(session: Session, principal: Principal, lesson: db.Lesson,
+                   school_class: db.SchoolClass) -> None:
+    """A lesson's homework: whoever reads its journal, and the pupils on its roster that
+    day with their guardians (active links)."""
+    if principal.role in ("pupil", "guardian"):
+        persons = ({principal.person_id} if principal.role == "pupil"
+                   else set(principal.children_person_ids))
+        on_roster = session.scalar(
+            select(db.ClassMembership.id)
+            .join(Pupil, Pupil.id == db.ClassMembership.pupil_id)
+            .where(Pupil.person_id.in_(persons),
+                   db.ClassMembership.school_class_id == lesson.school_class_id,
+                   db.ClassMembership.study_group_id.is_not_distinct_from(
+                       lesson.study_group_id),
+                   db.ClassMembership.starts_on <= lesson.lesson_date,
+                   (db.ClassMembership.ends_on.is_(None))
+                   | (db.ClassMembership.ends_on >= lesson.lesson_date))
+            .limit(1))
+        if on_roster is None:
+            raise NotAllowed("Материалы этого урока недоступны")
+        return
+    require_journal(session, principal, school_class, lesson.subject_id,
+                    study_group_id=lesson.study_group_id)
 
 
 def require_class(session: Session, principal: Principal, school_class: db.SchoolClass) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from domain.people.names import full_name_key
 from tsos.db.models import Organization, OrganizationKind, Role, SchoolYear, User
 from tsos.db.session import session_scope
+from tsos.demo import applications as invented
 from tsos.demo.users import ROLE_TITLES_RU
 from tsos.gradebook import structure
 from tsos.gradebook.structure import TermDates
@@ -31,12 +32,6 @@ from tsos.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SURNAMES = [("Иванов", "Иванова"), ("Петров", "Петрова"), ("Смирнов", "Смирнова"),
-            ("Кузнецов", "Кузнецова"), ("Попов", "Попова"), ("Соколов", "Соколова"),
-            ("Лебедев", "Лебедева"), ("Козлов", "Козлова"), ("Новиков", "Новикова"),
-            ("Морозов", "Морозова"), ("Волков", "Волкова"), ("Зайцев", "Зайцева")]
-BOYS = ["Артём", "Максим", "Иван", "Михаил", "Даниил", "Кирилл", "Егор", "Никита", "Лев"]
-GIRLS = ["Анна", "Мария", "София", "Виктория", "Алиса", "Дарья", "Полина", "Ева", "Вера"]
 LETTERS = "АБВГДЕ"
 BELLS = [(time(8, 30), time(9, 15)), (time(9, 25), time(10, 10)), (time(10, 30), time(11, 15)),
          (time(11, 35), time(12, 20)), (time(12, 30), time(13, 15)), (time(13, 25), time(14, 10)),
@@ -86,10 +81,52 @@ class Counts:
     lessons: int = 0
     marks: int = 0
     absences: int = 0
+    # Schools that had the year's journal already (a second run leaves them as they are).
+    already_loaded: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"школ": self.schools, "учеников": self.pupils, "учителей": self.teachers,
-                "уроков": self.lessons, "отметок": self.marks, "пропусков": self.absences}
+                "уроков": self.lessons, "отметок": self.marks, "пропусков": self.absences,
+                "школ с данными ранее": self.already_loaded}
+
+
+def describe(counts: dict[str, int]) -> str:
+    """What a load did, for the person who ran it."""
+    earlier = counts.get("школ с данными ранее", 0)
+    if counts["школ"] == 0 and earlier:
+        return (f"Демо-данные журнала уже загружены ранее (школ: {earlier}); "
+                f"новых не добавлено.")
+    loaded = ", ".join(f"{key} — {value}" for key, value in counts.items()
+                       if key != "школ с данными ранее")
+    text = f"Демо-данные журнала загружены: {loaded}."
+    if earlier:
+        text += f" Школ с данными, загруженными ранее: {earlier}."
+    return text
+
+
+class _Names:
+    """Invented names of one class: the enrolment demo's names, with patronymics, no two
+    pupils of a class alike."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.taken: set[tuple[str, str, str]] = set()
+
+    def pupil(self, girl: bool) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+        """(surname, name, patronymic) of a pupil and of their mother."""
+        rng = self.rng
+        while True:
+            family = rng.choice(invented.SURNAMES)
+            father = rng.choice(invented.FATHERS)
+            child = (invented._gendered(family, not girl),
+                     rng.choice(invented.GIRLS if girl else invented.BOYS),
+                     father[2] if girl else father[1])
+            if child not in self.taken:
+                break
+        self.taken.add(child)
+        mother = (invented._gendered(family, False), rng.choice(invented.MOTHERS),
+                  rng.choice(invented.FATHERS)[2])
+        return child, mother
 
 
 def school_year_terms(start: int) -> tuple[list[TermDates], list[TermDates]]:
@@ -128,6 +165,7 @@ def load_gradebook_demo(database_url: str, settings: Settings, size: DemoSize, *
             name = f"{year_start}/{year_start + 1}"
             if session.scalar(select(SchoolYear.id).where(
                     SchoolYear.organization_id == org.id, SchoolYear.name == name)):
+                counts.already_loaded += 1
                 continue
             plan = _school_plan(session, org, settings, size, subjects, year_start,
                                 random.Random(f"{org.code}:{year_start}"))
@@ -249,22 +287,20 @@ def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize,
         total = len(plan.classes) * size.pupils_per_class
         person_ids = _reserve(conn, "persons", total * 2)
         pupil_ids = _reserve(conn, "pupils", total)
-        persons, pupils, memberships, links = [], [], [], []
+        persons: list[tuple[object, ...]] = []
+        pupils, memberships, links = [], [], []
         position = 0
         for class_plan in plan.classes:
             ids = []
+            class_names = _Names(rng)
             for _ in range(size.pupils_per_class):
                 child, parent = person_ids[2 * position], person_ids[2 * position + 1]
                 pupil_id = pupil_ids[position]
-                girl = rng.random() < 0.5
-                surname = rng.choice(SURNAMES)[1 if girl else 0]
-                name = rng.choice(GIRLS if girl else BOYS)
+                pupil_name, mother_name = class_names.pupil(girl=rng.random() < 0.5)
                 born = date(plan.terms[0].start.year - 6 - class_plan.grade,
                             rng.randint(1, 12), rng.randint(1, 28))
-                persons.append((child, surname, name, born, full_name_key(surname, name, None)))
-                mother, mother_name = rng.choice(SURNAMES)[1], rng.choice(GIRLS)
-                persons.append((parent, mother, mother_name, None,
-                                full_name_key(mother, mother_name, None)))
+                persons.append((child, *pupil_name, born, full_name_key(*pupil_name)))
+                persons.append((parent, *mother_name, None, full_name_key(*mother_name)))
                 pupils.append((pupil_id, child, plan.organization_id, class_plan.grade,
                                class_plan.letter, f"{plan.terms[0].start.year}/"
                                f"{plan.terms[0].start.year + 1}", date(2018, 9, 1)))
@@ -277,7 +313,8 @@ def _bulk_school(database_url: str, plan: _SchoolPlan, size: DemoSize,
             pupils_by_class[class_plan.id] = ids
 
         with conn.cursor() as cur:
-            _copy(cur, "persons (id, surname, name, birth_date, match_key)", persons)
+            _copy(cur, "persons (id, surname, name, patronymic, birth_date, match_key)",
+                  persons)
             _copy(cur, "pupils (id, person_id, organization_id, grade, class_letter, "
                        "school_year, enrolled_on)", pupils)
             _copy(cur, "class_memberships (school_class_id, pupil_id, starts_on)", memberships)

@@ -6,6 +6,11 @@ grade, the subject, the period («1 четверть», «2 полугодие»
 its terms and the class are created as needed, the marks stored as confirmed imports, and
 every period of that class closed with a lock: nothing in that history changes afterwards.
 A file with any bad row imports nothing; every problem is reported by row and column.
+
+History is of years that are over, for classes the journal did not keep: a current or future
+year, or a class with lessons of its own, is refused (closing it would lock a live journal).
+Only the deputy head or the head imports, and every mark and lock goes through the domain's
+checks like any other write.
 """
 
 from __future__ import annotations
@@ -19,16 +24,25 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from domain.gradebook import terms as dterms
 from domain.gradebook.audit import Actor, user_change
 from domain.gradebook.computation import NOT_ASSESSED
 from domain.gradebook.errors import GradebookError
+from domain.gradebook.locks import Action, WriteTarget, check_write
 from domain.gradebook.marks import MarkValue
-from domain.gradebook.terms import TERM_COUNTS, TERM_NAMES_RU, TermKind
+from domain.gradebook.terms import (
+    TERM_COUNTS,
+    TERM_NAMES_RU,
+    TermKind,
+    school_year_start,
+)
 from domain.people.names import full_name_key
 from tsos.db import gradebook as db
 from tsos.db.models import Organization, Person, Pupil, SchoolYear
 from tsos.gradebook import audit_log, structure
 from tsos.gradebook.context import WriteContext
+from tsos.gradebook.locks import locks_for
+from tsos.gradebook.mapping import domain_period_id, period_mark_of
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +55,7 @@ TITLES_RU = {
     "mark": "отметка",
 }
 HISTORY_LETTER = "—"
+IMPORTING_ROLES = frozenset({"deputy_head", "school_head"})
 # Conventional term dates: imported marks have no lessons, the dates only bound the locks.
 CONVENTIONAL_TERMS = {
     TermKind.QUARTER: (((9, 1), (10, 31)), ((11, 1), (12, 31)), ((1, 1), (3, 31)),
@@ -84,10 +99,16 @@ class _Row:
 def import_history(session: Session, organization_id: int,
                    rows: Iterable[tuple[int, dict[str, str]]], *, actor: Actor,
                    at: datetime) -> HistoryReport:
+    actor.require_role(IMPORTING_ROLES, "загружать отметки прошлых лет")
     report = HistoryReport()
     parsed = []
+    current_year = school_year_start(at.date())
     for number, raw in rows:
         item = _parse(session, organization_id, number, raw)
+        if not isinstance(item, HistoryProblem) and item.year_start >= current_year:
+            item = HistoryProblem(number, "school_year",
+                                  "учебный год не закончился: загружается история только "
+                                  "прошедших лет, текущий год ведётся в журнале")
         if isinstance(item, HistoryProblem):
             report.problems.append(item)
         else:
@@ -97,17 +118,23 @@ def import_history(session: Session, organization_id: int,
 
     ctx = WriteContext(session, actor, at, organization_id)
     classes: dict[tuple[int, int, str], db.SchoolClass] = {}
+    # All or nothing, whatever the caller does with its transaction afterwards.
+    savepoint = session.begin_nested()
     try:
-        for item in parsed:
-            key = (item.year_start, item.grade, item.letter)
+        for row in parsed:
+            key = (row.year_start, row.grade, row.letter)
             if key not in classes:
-                classes[key] = _history_class(session, organization_id, item)
-            _store_mark(ctx, classes[key], item)
+                classes[key] = _history_class(session, organization_id, row)
+            _store_mark(ctx, classes[key], row)
     except GradebookError as error:
-        report.problems.append(HistoryProblem(0, "file", error.message))
+        # A refused write stays audited: its refusal was stored in a transaction of its own.
+        savepoint.rollback()
+        session.info.pop("gb_years", None)
+        report.problems.append(HistoryProblem(row.number, "period", error.message))
         return report
     for school_class in classes.values():
         report.classes_locked += _lock(ctx, school_class)
+    savepoint.commit()
     report.marks = len(parsed)
     log.info("gradebook history imported: org %s marks %s classes %s", organization_id,
              report.marks, len(classes))
@@ -188,7 +215,11 @@ def _history_class(session: Session, organization_id: int, item: _Row) -> db.Sch
         db.SchoolClass.school_year_id == year.id, db.SchoolClass.grade == item.grade,
         db.SchoolClass.letter == item.letter))
     if school_class is None:
-        school_class = structure.create_class(session, year, item.grade, item.letter)
+        return structure.create_class(session, year, item.grade, item.letter)
+    if session.scalar(select(db.Lesson.id).where(
+            db.Lesson.school_class_id == school_class.id).limit(1)) is not None:
+        raise GradebookError(f"{school_class.name} класс {name} учебного года ведётся в "
+                             f"журнале: его отметки выставляются там, а не загружаются")
     return school_class
 
 
@@ -214,11 +245,7 @@ def _store_mark(ctx: WriteContext, school_class: db.SchoolClass, item: _Row) -> 
             db.Term.school_year_id == school_class.school_year_id,
             db.Term.term_kind == item.kind.value, db.Term.number == item.term_number))
         if term_id is None:
-            raise GradebookError(f"строка {item.number}: в этом учебном году школа "
-                                 f"оценивала по другим периодам")
-    if _locked(session, school_class.id):
-        raise GradebookError(f"строка {item.number}: история {school_class.name} класса за "
-                             f"этот год уже загружена и закрыта")
+            raise GradebookError("в этом учебном году школа оценивала по другим периодам")
 
     shown = NOT_ASSESSED if item.value is None else str(item.value)
     row = db.PeriodMark(
@@ -230,6 +257,12 @@ def _store_mark(ctx: WriteContext, school_class: db.SchoolClass, item: _Row) -> 
         computed=_imported_proposal(item, term_id, school_class.school_year_id, shown),
         overridden=False, confirmed_by=ctx.actor.user_id, confirmed_at=ctx.at,
         source="imported")
+    # The same check as every write: a closed period of the class (history loaded before,
+    # or a certificate's lock on the pupil) refuses the mark.
+    target = WriteTarget.for_period_mark(period_mark_of(row), school_class.id)
+    with ctx.refusals_audited():
+        check_write(target, Action.CREATE,
+                    locks_for(session, [school_class.id], [item.pupil_id]), ctx.actor)
     session.add(row)
     session.flush()
     event = user_change(ctx.actor, ctx.at, "term_mark" if term_id else "year_mark", row.id,
@@ -252,41 +285,44 @@ def _imported_proposal(item: _Row, term_id: int | None, school_year_id: int,
             "lines": []}
 
 
-def _locked(session: Session, school_class_id: int) -> bool:
-    return session.scalar(select(db.TermLock.id).where(
-        db.TermLock.school_class_id == school_class_id).limit(1)) is not None
-
-
 def _lock(ctx: WriteContext, school_class: db.SchoolClass) -> int:
-    """Close every term of the history class and its year: the history is locked data."""
+    """Close every term of the history class and its year, through the domain's closing:
+    the history is locked data."""
     session = ctx.session
-    year = session.get(SchoolYear, school_class.school_year_id)
-    assert year is not None and ctx.actor.user_id is not None
-    kind = session.scalar(select(db.GradeTermPlan.term_kind).where(
-        db.GradeTermPlan.school_year_id == year.id,
-        db.GradeTermPlan.grade == school_class.grade))
-    periods: list[tuple[str, int, str, date, date]] = [
-        ("term", row.id, f"{structure.term_of(row).title} {year.name}", row.starts_on,
-         row.ends_on)
-        for row in session.scalars(select(db.Term).where(db.Term.school_year_id == year.id,
-                                                         db.Term.term_kind == kind))
-    ] if kind else []
-    periods.append(("year", year.id, f"{year.name} учебный год", year.starts_on,
-                    year.ends_on))
+    session.info.get("gb_years", {}).pop(school_class.school_year_id, None)
+    year = structure.domain_school_year(session, school_class.school_year_id)
+    rows = session.scalars(select(db.PeriodMark).where(
+        db.PeriodMark.school_class_id == school_class.id)).all()
+    marks = [period_mark_of(row) for row in rows]
+    terms = (year.schedule_for(school_class.grade).terms
+             if school_class.grade in year.schedules else ())
     zone = getattr(ctx.at.tzinfo, "key", "UTC")
-    for period_kind, period_id, title, start, end in periods:
-        lock = db.TermLock(id=ctx.next_id("term_locks"), school_class_id=school_class.id,
-                           period_kind=period_kind, period_id=period_id, title=title,
-                           starts_on=start, ends_on=end, closed_at=ctx.at, time_zone=zone,
-                           closed_by=ctx.actor.user_id)
-        session.add(lock)
-        session.flush()
-        audit_log.store(session, [user_change(ctx.actor, ctx.at, "term_lock", lock.id,
-                                              "close", new={"import": True,
-                                                            "period_kind": period_kind,
-                                                            "period_id": period_id})],
-                        ctx.organization_id)
+    for term in terms:
+        expected = {(row.pupil_id, row.subject_id) for row in rows if row.term_id == term.id}
+        result = dterms.close_term(term, year, lock_id=ctx.next_id("term_locks"),
+                                   school_class_id=school_class.id, period_marks=marks,
+                                   expected=expected, unpublished_mark_ids=(),
+                                   actor=ctx.actor, at=ctx.at)
+        _store_lock(ctx, result, "term", term.id, zone)
+    expected = {(row.pupil_id, row.subject_id) for row in rows if row.period_kind == "year"}
+    as_period = dterms.SchoolYear(domain_period_id("year", year.id), year.start, year.end)
+    result = dterms.close_year(as_period, lock_id=ctx.next_id("term_locks"),
+                               school_class_id=school_class.id, period_marks=marks,
+                               expected=expected, actor=ctx.actor, at=ctx.at)
+    _store_lock(ctx, result, "year", year.id, zone)
     return 1
+
+
+def _store_lock(ctx: WriteContext, result, period_kind: str, period_id: int,  # type: ignore[no-untyped-def]
+                zone: str) -> None:
+    lock = result.value
+    ctx.session.add(db.TermLock(id=lock.id, school_class_id=lock.school_class_id,
+                                period_kind=period_kind, period_id=period_id,
+                                title=lock.period_title, starts_on=lock.start,
+                                ends_on=lock.end, closed_at=lock.closed_at, time_zone=zone,
+                                closed_by=lock.closed_by))
+    ctx.session.flush()
+    audit_log.store(ctx.session, result.events, ctx.organization_id)
 
 
 def organization_by_code(session: Session, code: str) -> Organization:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from domain.gradebook import journal as djournal
 from domain.gradebook.attendance import AttendanceRecord
 from domain.gradebook.audit import user_change
 from domain.gradebook.errors import GradebookError
-from domain.gradebook.lessons import LessonStatus
+from domain.gradebook.lessons import Lesson, LessonStatus
 from domain.gradebook.locks import Action, WriteTarget, check_write
 from domain.gradebook.marks import Mark, MarkValue
 from tsos.db import gradebook as db
@@ -230,6 +230,31 @@ class JournalWriter:
 
     # Lessons.
 
+    def create_lesson(self, school_class: db.SchoolClass, subject_id: int, lesson_date: date,
+                      *, zone: str, number: int | None = None, starts_at: time | None = None,
+                      ends_at: time | None = None, teacher_id: int | None = None,
+                      study_group_id: int | None = None,
+                      status: LessonStatus = LessonStatus.PLANNED,
+                      topic: str | None = None) -> db.Lesson:
+        """A lesson added to the journal: a closed term takes none (it would change its
+        held lessons), and the addition is audited."""
+        if school_class.organization_id != self.ctx.organization_id:
+            raise NotFound("Класс не найден")
+        lesson = Lesson(id=self.ctx.next_id("lessons"), school_class_id=school_class.id,
+                        subject_id=subject_id, date=lesson_date, status=status,
+                        study_group_id=study_group_id)
+        locks = locks_for(self.session, [school_class.id])
+        with self.ctx.refusals_audited():
+            result = djournal.create_lesson(lesson, locks=locks, actor=self.ctx.actor,
+                                            at=self.ctx.at, workflow_id=self.ctx.workflow_id)
+        row = structure.plan_lesson(self.session, school_class, subject_id, lesson_date,
+                                    zone=zone, number=number, starts_at=starts_at,
+                                    ends_at=ends_at, teacher_id=teacher_id,
+                                    study_group_id=study_group_id, status=status.value,
+                                    topic=topic, lesson_id=lesson.id)
+        audit_log.store(self.session, result.events, self.ctx.organization_id)
+        return row
+
     def describe_lesson(self, lesson_id: int, *, topic: str | None = None,
                         homework: str | None = None,
                         homework_links: list[str] | None = None) -> db.Lesson:
@@ -332,6 +357,7 @@ class JournalWriter:
         self.session.execute(delete(db.Mark).where(db.Mark.lesson_id == lesson_id))
         self.session.execute(delete(db.Attendance).where(db.Attendance.lesson_id == lesson_id))
         self.session.execute(delete(db.Remark).where(db.Remark.lesson_id == lesson_id))
+        self.session.execute(delete(db.LessonFile).where(db.LessonFile.lesson_id == lesson_id))
         self.session.delete(lesson_row)
         self.session.flush()
         ids = audit_log.store(self.session, result.events, self.ctx.organization_id)

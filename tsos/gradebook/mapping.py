@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from domain.gradebook import locks as dlocks
 from domain.gradebook.attendance import AbsenceReason, AttendanceRecord, Presence
 from domain.gradebook.computation import (
+    HELD_BACK_NOTE,
     NOT_ASSESSED,
     Derivation,
     DerivationLine,
@@ -106,6 +107,8 @@ def term_lock_of(row: db.TermLock) -> dlocks.TermLock:
         closed_at=row.closed_at.astimezone(ZoneInfo(row.time_zone)),
         closed_by=row.closed_by,
         subject_id=row.subject_id,
+        on_behalf_of=row.on_behalf_of,
+        is_year=row.period_kind == "year",
     )
 
 
@@ -150,6 +153,7 @@ def proposal_json(proposal: MarkProposal) -> dict[str, Any]:
         "exact_average": _fraction_text(proposal.exact_average),
         "shown_average": proposal.shown_average,
         "warnings": list(proposal.warnings),
+        "staff_notes": list(proposal.staff_notes),
         "formula": proposal.derivation.formula,
         "lines": [
             {
@@ -184,7 +188,9 @@ def proposal_of(data: dict[str, Any]) -> MarkProposal:
         derivation=Derivation(lines, data["formula"]),
         exact_average=_fraction(data["exact_average"]),
         not_assessed_reason=data["not_assessed_reason"],
-        warnings=tuple(data["warnings"]),
+        warnings=tuple(w for w in data["warnings"] if not w.startswith(HELD_BACK_NOTE)),
+        staff_notes=tuple(data.get("staff_notes", ())) + tuple(
+            w for w in data["warnings"] if w.startswith(HELD_BACK_NOTE)),
     )
 
 

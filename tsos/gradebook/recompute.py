@@ -16,6 +16,7 @@ from domain.gradebook.computation import (
 )
 from domain.gradebook.corrections import CorrectionRequest
 from domain.gradebook.marks import Mark, Scale
+from domain.gradebook.policy import GradingPolicy
 from domain.gradebook.terms import Term
 from tsos.db import gradebook as db
 from tsos.gradebook import audit_log, structure
@@ -57,8 +58,11 @@ def pupil_marks(session: Session, pupil_ids: list[int], subject_id: int, start: 
 
 
 def term_proposal(session: Session, school_class: db.SchoolClass, pupil_id: int,
-                  subject_id: int, term: Term) -> MarkProposal:
-    policy = structure.policy_for(session, school_class.organization_id, term.end)
+                  subject_id: int, term: Term, policy: GradingPolicy | None = None
+                  ) -> MarkProposal:
+    """The term mark by `policy` (a recomputation keeps the mark's own version), by default
+    by the version in force at the term's end."""
+    policy = policy or structure.policy_for(session, school_class.organization_id, term.end)
     scale = Scale(structure.subject_scale(session, school_class, subject_id))
     marks = pupil_marks(session, [pupil_id], subject_id, term.start, term.end)[pupil_id]
     return compute_term_mark(marks, policy, pupil_id=pupil_id, subject_id=subject_id,
@@ -66,11 +70,12 @@ def term_proposal(session: Session, school_class: db.SchoolClass, pupil_id: int,
 
 
 def year_proposal(session: Session, school_class: db.SchoolClass, pupil_id: int,
-                  subject_id: int) -> MarkProposal:
+                  subject_id: int, policy: GradingPolicy | None = None) -> MarkProposal:
     """The year mark from the term marks in force (overrides included, «н/а» as missing)."""
     year = structure.domain_school_year(session, school_class.school_year_id)
     terms = year.schedule_for(school_class.grade).terms
-    policy = structure.policy_for(session, school_class.organization_id, terms[-1].end)
+    policy = policy or structure.policy_for(session, school_class.organization_id,
+                                            terms[-1].end)
     scale = Scale(structure.subject_scale(session, school_class, subject_id))
     rows = {
         row.term_id: row
@@ -111,7 +116,8 @@ def recompute_after(ctx: WriteContext, school_class: db.SchoolClass, pupil_id: i
         return
 
     mark_class = structure.get_class(ctx.session, row.school_class_id)
-    proposal = term_proposal(ctx.session, mark_class, pupil_id, subject_id, term)
+    proposal = term_proposal(ctx.session, mark_class, pupil_id, subject_id, term,
+                             _stored_policy(ctx.session, row))
     changed = _recompute(ctx, row, proposal, caused_by, correction)
     if changed:
         recompute_year(ctx, mark_class, pupil_id, subject_id, caused_by=caused_by,
@@ -131,8 +137,16 @@ def recompute_year(ctx: WriteContext, school_class: db.SchoolClass, pupil_id: in
         return
     proposal = year_proposal(ctx.session, structure.get_class(ctx.session,
                                                              row.school_class_id),
-                             pupil_id, subject_id)
+                             pupil_id, subject_id, _stored_policy(ctx.session, row))
     _recompute(ctx, row, proposal, caused_by, correction)
+
+
+def _stored_policy(session: Session, row: db.PeriodMark) -> GradingPolicy | None:
+    """The version the mark was computed with: a later version (or one published since)
+    does not change it behind the teacher's back."""
+    if row.policy_id is None or row.policy_version is None:
+        return None
+    return structure.policy_version(session, row.policy_id, row.policy_version)
 
 
 def _recompute(ctx: WriteContext, row: db.PeriodMark, proposal: MarkProposal,

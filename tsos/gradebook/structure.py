@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,11 +12,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.gradebook import terms as dterms
+from domain.gradebook.audit import SYSTEM, user_change
 from domain.gradebook.errors import GradebookError
-from domain.gradebook.policy import GradingPolicy
+from domain.gradebook.locks import Action, WriteTarget, check_write
+from domain.gradebook.policy import GradingPolicy, PolicyError
 from tsos.db import gradebook as db
 from tsos.db.models import Organization, SchoolYear
+from tsos.gradebook import audit_log
+from tsos.gradebook.context import WriteContext
 from tsos.gradebook.errors import NotFound
+from tsos.gradebook.locks import locks_for
 
 
 def school_zone(session: Session, organization_id: int, default: str) -> str:
@@ -148,16 +153,23 @@ def create_study_group(session: Session, school_class_id: int, name: str,
 
 
 def enroll(session: Session, school_class_id: int, pupil_id: int, starts_on: date,
-           study_group_id: int | None = None) -> db.ClassMembership:
+           study_group_id: int | None = None, *,
+           ctx: WriteContext | None = None) -> db.ClassMembership:
+    """On the roster from `starts_on`: not inside (or before) a closed period, whose
+    registers and denominators would change. `ctx` names who acts and audits it."""
+    _check_roster(session, ctx, WriteTarget.for_roster(school_class_id, pupil_id, starts_on))
     membership = db.ClassMembership(school_class_id=school_class_id, pupil_id=pupil_id,
                                     starts_on=starts_on, study_group_id=study_group_id)
     session.add(membership)
     session.flush()
+    _audit_roster(ctx, membership.id, "enroll", None, _membership(membership))
     return membership
 
 
-def leave(session: Session, school_class_id: int, pupil_id: int, last_day: date) -> int:
-    """End the pupil's open memberships of a class and its groups; the rows stay."""
+def leave(session: Session, school_class_id: int, pupil_id: int, last_day: date, *,
+          ctx: WriteContext | None = None) -> int:
+    """End the pupil's open memberships of a class and its groups; the rows stay. The days
+    after `last_day` must not be in a closed period."""
     rows = session.scalars(
         select(db.ClassMembership).where(
             db.ClassMembership.school_class_id == school_class_id,
@@ -165,11 +177,41 @@ def leave(session: Session, school_class_id: int, pupil_id: int, last_day: date)
             db.ClassMembership.ends_on.is_(None),
         )
     ).all()
+    if rows:
+        _check_roster(session, ctx, WriteTarget.for_roster(
+            school_class_id, pupil_id, last_day + timedelta(days=1)))
     for row in rows:
         if last_day < row.starts_on:
             raise GradebookError("Дата выбытия раньше даты зачисления в класс")
+        old = _membership(row)
         row.ends_on = last_day
+        _audit_roster(ctx, row.id, "leave", old, _membership(row))
     return len(rows)
+
+
+def _check_roster(session: Session, ctx: WriteContext | None, target: WriteTarget) -> None:
+    assert target.school_class_id is not None
+    locks = locks_for(session, [target.school_class_id])
+    if ctx is None:
+        check_write(target, Action.UPDATE, locks, SYSTEM)
+        return
+    with ctx.refusals_audited():
+        check_write(target, Action.UPDATE, locks, ctx.actor)
+
+
+def _membership(row: db.ClassMembership) -> dict[str, object]:
+    return {"school_class_id": row.school_class_id, "pupil_id": row.pupil_id,
+            "study_group_id": row.study_group_id, "starts_on": row.starts_on.isoformat(),
+            "ends_on": None if row.ends_on is None else row.ends_on.isoformat()}
+
+
+def _audit_roster(ctx: WriteContext | None, membership_id: int, action: str,
+                  old: dict[str, object] | None, new: dict[str, object]) -> None:
+    if ctx is None or ctx.actor.is_system:
+        return
+    event = user_change(ctx.actor, ctx.at, "class_membership", membership_id, action, old=old,
+                        new=new, workflow_id=ctx.workflow_id)
+    audit_log.store(ctx.session, [event], ctx.organization_id)
 
 
 def ensure_teacher(session: Session, organization_id: int, user_id: int,
@@ -220,14 +262,17 @@ def plan_lesson(session: Session, school_class: db.SchoolClass, subject_id: int,
                 lesson_date: date, *, zone: str, number: int | None = None,
                 starts_at: time | None = None, ends_at: time | None = None,
                 teacher_id: int | None = None, study_group_id: int | None = None,
-                status: str = "planned", topic: str | None = None) -> db.Lesson:
-    """A timetable entry; not a journal write (nothing is recorded against it yet)."""
+                status: str = "planned", topic: str | None = None,
+                lesson_id: int | None = None) -> db.Lesson:
+    """A timetable row, unchecked: the journal adds lessons through
+    `JournalWriter.create_lesson`, which checks the locks and audits; this is for loading
+    a timetable (demo, imports) and for what the writer has checked."""
     year = domain_school_year(session, school_class.school_year_id)
     if not year.start <= lesson_date <= year.end:
         raise GradebookError(
             f"Дата урока {lesson_date:%d.%m.%Y} вне учебного года {year.title}"
         )
-    lesson = db.Lesson(school_class_id=school_class.id, subject_id=subject_id,
+    lesson = db.Lesson(id=lesson_id, school_class_id=school_class.id, subject_id=subject_id,
                        lesson_date=lesson_date, time_zone=zone, number=number,
                        starts_at=starts_at, ends_at=ends_at, teacher_id=teacher_id,
                        study_group_id=study_group_id, status=status, topic=topic,
@@ -250,6 +295,8 @@ def publish_policy(session: Session, organization_id: int, document: Mapping[str
     last = session.scalar(select(func.max(db.GradingPolicyVersion.version)).where(
         db.GradingPolicyVersion.policy_id == policy_row.id)) or 0
 
+    _check_effective_from(session, organization_id, policy_row.id, effective_from)
+
     data = dict(document)
     data.update(id=policy_row.id, version=last + 1, organization_id=organization_id)
     policy = GradingPolicy.from_dict(data)
@@ -259,6 +306,35 @@ def publish_policy(session: Session, organization_id: int, document: Mapping[str
                                         created_by=created_by))
     session.flush()
     return policy
+
+
+def _check_effective_from(session: Session, organization_id: int, policy_id: int,
+                          effective_from: date) -> None:
+    """A version takes effect after every closed period (those marks are final) and not
+    before the version it follows (which it would silently cancel)."""
+    closed_until = session.scalar(
+        select(func.max(db.TermLock.ends_on))
+        .join(db.SchoolClass, db.SchoolClass.id == db.TermLock.school_class_id)
+        .where(db.SchoolClass.organization_id == organization_id))
+    if closed_until is not None and effective_from <= closed_until:
+        raise PolicyError([
+            f"Дата начала действия {effective_from:%d.%m.%Y} приходится на закрытый период "
+            f"(закрыто по {closed_until:%d.%m.%Y}): новая версия действует только после "
+            f"закрытых периодов"])
+    previous = session.scalar(select(func.max(db.GradingPolicyVersion.effective_from)).where(
+        db.GradingPolicyVersion.policy_id == policy_id))
+    if previous is not None and effective_from < previous:
+        raise PolicyError([
+            f"Дата начала действия {effective_from:%d.%m.%Y} раньше начала действия "
+            f"предыдущей версии ({previous:%d.%m.%Y})"])
+
+
+def policy_version(session: Session, policy_id: int, version: int) -> GradingPolicy:
+    """The version a mark was computed with, for recomputing it by the same rules."""
+    row = session.get(db.GradingPolicyVersion, (policy_id, version))
+    if row is None:
+        raise NotFound(f"Версия {version} политики оценивания {policy_id} не найдена")
+    return GradingPolicy.from_dict(row.document)
 
 
 def policy_for(session: Session, organization_id: int, on: date) -> GradingPolicy:

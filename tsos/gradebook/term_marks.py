@@ -15,6 +15,7 @@ from domain.gradebook import terms as dterms
 from domain.gradebook.audit import SYSTEM, Actor, system_change
 from domain.gradebook.computation import compute_term_mark
 from domain.gradebook.errors import GradebookError, StateConflict
+from domain.gradebook.locks import Action, WriteTarget, check_write
 from domain.gradebook.marks import MarkValue, Scale
 from tsos.db import gradebook as db
 from tsos.db.models import Role, User
@@ -115,10 +116,15 @@ def propose(session: Session, *, at: datetime, organization_id: int,
         proposals = [year_proposal(session, school_class, pupil_id, subject_id)
                      for pupil_id in todo]
 
+    # A closed period takes no new marks, from the system neither.
+    locks = locks_for(session, [school_class.id], todo)
     rows, events = [], []
     for mark_id, proposal in zip(ctx.next_ids("period_marks", len(proposals)), proposals,
                                  strict=True):
         result = dperiod.propose(mark_id, proposal, at=at, workflow_id=workflow_id)
+        with ctx.refusals_audited():
+            check_write(WriteTarget.for_period_mark(result.value, school_class.id),
+                        Action.CREATE, locks, SYSTEM)
         row = db.PeriodMark(id=mark_id, pupil_id=proposal.pupil_id, subject_id=subject_id,
                             school_class_id=school_class.id, period_kind=period.kind,
                             term_id=period.term_id, school_year_id=period.school_year_id,
@@ -293,10 +299,15 @@ class CloseOutcome:
 
 
 def close(session: Session, *, at: datetime, organization_id: int, period: Period,
-          closing_user_id: int, workflow_id: str | None = None) -> CloseOutcome:
-    """Close the period for every class whose marks are all decided."""
-    ctx = WriteContext(session, _actor(session, closing_user_id), at, organization_id,
-                       workflow_id)
+          closing_user_id: int | None = None, on_behalf_of: int | None = None,
+          workflow_id: str | None = None) -> CloseOutcome:
+    """Close the period for every class whose marks are all decided.
+
+    A deputy head (or head) closes in their own name; without `closing_user_id` the system
+    closes, in the workflow `workflow_id`, on behalf of the one who answers for grading.
+    """
+    actor = SYSTEM if closing_user_id is None else _actor(session, closing_user_id)
+    ctx = WriteContext(session, actor, at, organization_id, workflow_id)
     year = structure.domain_school_year(session, period.school_year_id)
     locked, refused = [], {}
     for school_class in classes_of(session, organization_id, period):
@@ -304,7 +315,13 @@ def close(session: Session, *, at: datetime, organization_id: int, period: Perio
             locked.append(school_class.id)
             continue
         try:
-            _close_class(ctx, year, school_class, period)
+            # A pupil without a mark yet (joined since the proposals) gets one to decide: the
+            # period does not close over a pupil without a mark.
+            for subject_id in class_subjects(session, school_class.id):
+                propose(session, at=at, organization_id=organization_id,
+                        school_class=school_class, subject_id=subject_id, period=period,
+                        workflow_id=workflow_id)
+            _close_class(ctx, year, school_class, period, on_behalf_of)
         except GradebookError as error:
             refused[school_class.id] = error.message
             continue
@@ -313,19 +330,27 @@ def close(session: Session, *, at: datetime, organization_id: int, period: Perio
 
 
 def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.SchoolClass,
-                 period: Period) -> None:
+                 period: Period, on_behalf_of: int | None) -> None:
     session = ctx.session
     rows = session.scalars(select(db.PeriodMark).where(
         db.PeriodMark.school_class_id == school_class.id, *_same_period(period))).all()
     marks = [period_mark_of(row) for row in rows]
-    expected = {(row.pupil_id, row.subject_id) for row in rows}
+    # Every pupil assessed in the period, in every subject taught to the class.
+    _, last_day = dates_of(session, period, school_class)
+    subjects = class_subjects(session, school_class.id)
+    expected = {(pupil_id, subject_id)
+                for pupil_id in assessed_pupils(session, school_class.id, last_day)
+                for subject_id in subjects}
+    titles = dict(session.execute(select(db.Subject.id, db.Subject.name).where(
+        db.Subject.id.in_(subjects))).all())
     lock_id = ctx.next_id("term_locks")
     if period.term_id is None:
         # Year marks carry the domain's id of the year, which is not the row's (see mapping).
         as_period = replace(year, id=domain_period_id("year", year.id))
         result = dterms.close_year(as_period, lock_id=lock_id, school_class_id=school_class.id,
                                    period_marks=marks, expected=expected, actor=ctx.actor,
-                                   at=ctx.at, workflow_id=ctx.workflow_id)
+                                   at=ctx.at, workflow_id=ctx.workflow_id,
+                                   on_behalf_of=on_behalf_of, subject_titles=titles)
     else:
         term = next(t for t in structure.terms_of_class(session, school_class)
                     if t.id == period.term_id)
@@ -337,14 +362,15 @@ def _close_class(ctx: WriteContext, year: dterms.SchoolYear, school_class: db.Sc
         result = dterms.close_term(term, year, lock_id=lock_id,
                                    school_class_id=school_class.id, period_marks=marks,
                                    expected=expected, unpublished_mark_ids=unpublished,
-                                   actor=ctx.actor, at=ctx.at, workflow_id=ctx.workflow_id)
+                                   actor=ctx.actor, at=ctx.at, workflow_id=ctx.workflow_id,
+                                   on_behalf_of=on_behalf_of, subject_titles=titles)
     lock = result.value
     session.add(db.TermLock(id=lock.id, school_class_id=school_class.id,
                             subject_id=lock.subject_id, period_kind=period.kind,
                             period_id=period.term_id or period.school_year_id,
                             title=lock.period_title, starts_on=lock.start, ends_on=lock.end,
                             closed_at=lock.closed_at, time_zone=_zone_name(ctx.at),
-                            closed_by=lock.closed_by,
+                            closed_by=lock.closed_by, on_behalf_of=lock.on_behalf_of,
                             workflow_id=ctx.workflow_id))
     session.flush()
     audit_log.store(session, result.events, ctx.organization_id)

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from pydantic import BaseModel
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from domain.gradebook.arithmetic import shown_average
 from domain.gradebook.attendance import (
@@ -28,17 +28,30 @@ from domain.gradebook.computation import (
     class_statistics,
     running_average,
 )
+from domain.gradebook.lessons import Lesson
 from domain.gradebook.policy import GradingPolicy
+from domain.gradebook.terms import Term
 from tsos.db import gradebook as db
 from tsos.db.models import Person, Pupil
 from tsos.gradebook import structure
+from tsos.gradebook.homework_files import FileInfo, files_of
 from tsos.gradebook.mapping import (
     attendance_of,
     display_value,
     lesson_of,
     mark_of,
+    proposal_of,
 )
 from tsos.gradebook.term_marks import Period
+
+
+class HomeworkFile(BaseModel):
+    """A file of the homework; its content is at GET /gradebook/lessons/{lesson}/files/{id}."""
+
+    id: int
+    name: str
+    content_type: str
+    size: int
 
 
 class LessonColumn(BaseModel):
@@ -51,6 +64,7 @@ class LessonColumn(BaseModel):
     topic: str | None
     homework: str | None
     homework_links: list[str]
+    homework_files: list[HomeworkFile] = []
     study_group_id: int | None
 
 
@@ -125,12 +139,21 @@ def _shown(value: Fraction | None) -> str | None:
     return None if value is None else shown_average(value)
 
 
-def lesson_column(row: db.Lesson) -> LessonColumn:
+def lesson_column(row: db.Lesson, files: list[FileInfo] | None = None) -> LessonColumn:
+    """A lesson as a journal column; its files are looked up unless given."""
+    if files is None:
+        files = files_of(object_session(row), [row.id]).get(row.id, [])  # type: ignore[arg-type]
     return LessonColumn(id=row.id, date=row.lesson_date, number=row.number,
                         starts_at=row.starts_at, ends_at=row.ends_at, status=row.status,
                         topic=row.topic, homework=row.homework,
                         homework_links=list(row.homework_links or []),
+                        homework_files=_files_out(files),
                         study_group_id=row.study_group_id)
+
+
+def _files_out(files: list[FileInfo]) -> list[HomeworkFile]:
+    return [HomeworkFile(id=f.id, name=f.name, content_type=f.content_type, size=f.size)
+            for f in files]
 
 
 def _attendance_cell(row: db.Attendance) -> AttendanceCell:
@@ -186,6 +209,7 @@ def class_journal(session: Session, school_class: db.SchoolClass, subject_id: in
     lessons = list(session.scalars(lesson_query.order_by(db.Lesson.lesson_date,
                                                          db.Lesson.number, db.Lesson.id)))
     lesson_ids = [lesson.id for lesson in lessons]
+    files = files_of(session, lesson_ids)
 
     roster = memberships(session, school_class.id, study_group_id, start, end)
     spans: dict[int, list[db.ClassMembership]] = defaultdict(list)
@@ -223,7 +247,8 @@ def class_journal(session: Session, school_class: db.SchoolClass, subject_id: in
         school_class_id=school_class.id, class_name=school_class.name, subject_id=subject_id,
         subject_name=subject.name, study_group_id=study_group_id, start=start, end=end,
         term_id=term_id, time_zone=zone, policy_id=policy.id, policy_version=policy.version,
-        lessons=[lesson_column(lesson) for lesson in lessons], pupils=rows)
+        lessons=[lesson_column(lesson, files.get(lesson.id, [])) for lesson in lessons],
+        pupils=rows)
 
 
 def _pupil_row(pupil_id: int, person: Person, spans: list[db.ClassMembership],
@@ -283,6 +308,7 @@ class DiaryLesson(BaseModel):
     topic: str | None
     homework: str | None
     homework_links: list[str]
+    homework_files: list[HomeworkFile]
     marks: list[DiaryMark]
     attendance: AttendanceCell | None
 
@@ -297,9 +323,19 @@ class DiaryPeriodMark(BaseModel):
 class DiarySubject(BaseModel):
     subject_id: int
     subject_name: str
+    # Over the term's published marks (see Diary.averages_over), not over the window shown.
     marks_count: int
     average: str | None
     period_marks: list[DiaryPeriodMark]
+
+
+class DiaryAveragesOver(BaseModel):
+    """The period the diary's averages are taken over: the term of the window's last day."""
+
+    term_id: int
+    title: str
+    start: date
+    end: date
 
 
 class DiaryRemark(BaseModel):
@@ -315,6 +351,8 @@ class Diary(BaseModel):
     time_zone: str
     lessons: list[DiaryLesson]
     subjects: list[DiarySubject]
+    # None outside any term (the summer before the first): then there is no average.
+    averages_over: DiaryAveragesOver | None
     remarks: list[DiaryRemark]
 
 
@@ -342,6 +380,7 @@ def diary(session: Session, pupil_id: int, start: date, end: date, *, zone: str)
     pupil = session.get(Pupil, pupil_id)
     assert pupil is not None
     policy = structure.policy_near(session, pupil.organization_id, end)
+    files = files_of(session, [lesson.id for lesson in lessons])
     by_lesson: dict[int, list[DiaryMark]] = defaultdict(list)
     for row in marks:
         by_lesson[row.lesson_id].append(DiaryMark(value=str(mark_of(row).value),
@@ -353,19 +392,50 @@ def diary(session: Session, pupil_id: int, start: date, end: date, *, zone: str)
                     subject_name=subjects[lesson.subject_id].name, status=lesson.status,
                     topic=lesson.topic, homework=lesson.homework,
                     homework_links=list(lesson.homework_links or []),
+                    homework_files=_files_out(files.get(lesson.id, [])),
                     marks=by_lesson.get(lesson.id, []), attendance=absences.get(lesson.id))
         for lesson in lessons
     ]
 
+    term = _diary_term(session, pupil_id, start, end)
+    term_marks: list[db.Mark] = []
+    if term is not None:
+        policy = structure.policy_near(session, pupil.organization_id, term.end)
+        term_marks = list(session.scalars(select(db.Mark).where(
+            db.Mark.pupil_id == pupil_id, db.Mark.published.is_(True),
+            db.Mark.lesson_date.between(term.start, term.end))))
     return Diary(pupil_id=pupil_id, start=start, end=end, time_zone=zone,
                  lessons=diary_lessons,
-                 subjects=_diary_subjects(session, pupil_id, marks, subjects, policy),
+                 subjects=_diary_subjects(session, pupil_id, term_marks, subjects, policy),
+                 averages_over=None if term is None else DiaryAveragesOver(
+                     term_id=term.id, title=term.title, start=term.start, end=term.end),
                  remarks=_remarks(session, pupil_id, start, end))
+
+
+def _diary_term(session: Session, pupil_id: int, start: date, end: date) -> Term | None:
+    """The term of the window's last day for the pupil's class (in the holidays, the term
+    just over): the diary's averages are the term's, like the term marks beside them."""
+    membership = session.scalar(select(db.ClassMembership).where(
+        db.ClassMembership.pupil_id == pupil_id,
+        db.ClassMembership.study_group_id.is_(None),
+        db.ClassMembership.starts_on <= end,
+        or_(db.ClassMembership.ends_on.is_(None), db.ClassMembership.ends_on >= start),
+    ).order_by(db.ClassMembership.starts_on.desc()).limit(1))
+    if membership is None:
+        return None
+    school_class = structure.get_class(session, membership.school_class_id)
+    year = structure.domain_school_year(session, school_class.school_year_id)
+    if school_class.grade not in year.schedules:
+        return None
+    begun = [term for term in structure.terms_of_class(session, school_class)
+             if term.start <= end]
+    return begun[-1] if begun else None
 
 
 def _diary_subjects(session: Session, pupil_id: int, marks: list[db.Mark],
                     subjects: dict[int, db.Subject], policy: GradingPolicy
                     ) -> list[DiarySubject]:
+    """Each subject of the window with its term marks and its average over the term."""
     by_subject: dict[int, list[db.Mark]] = defaultdict(list)
     for row in marks:
         by_subject[row.subject_id].append(row)
@@ -382,14 +452,13 @@ def _diary_subjects(session: Session, pupil_id: int, marks: list[db.Mark],
             id=row.id, period_kind=row.period_kind, title=title,
             value=_period_cell(row).value))
 
+    names = {subject.id: subject.name for subject in session.scalars(
+        select(db.Subject).where(db.Subject.id.in_(set(subjects) | set(by_subject))))}
     result = []
-    for subject_id in sorted(set(subjects) | set(by_subject), key=lambda s: (
-            subjects[s].name if s in subjects else "", s)):
+    for subject_id in sorted(names, key=lambda s: (names[s], s)):
         rows = by_subject.get(subject_id, [])
         average = running_average([mark_of(row) for row in rows], policy)
-        name = subjects[subject_id].name if subject_id in subjects else \
-            session.get(db.Subject, subject_id).name  # type: ignore[union-attr]
-        result.append(DiarySubject(subject_id=subject_id, subject_name=name,
+        result.append(DiarySubject(subject_id=subject_id, subject_name=names[subject_id],
                                    marks_count=len(rows), average=_shown(average),
                                    period_marks=periods.get(subject_id, [])))
     return result
@@ -432,20 +501,24 @@ class Derivation(BaseModel):
     formula: str | None
     lines: list[DerivationLineOut]
     warnings: list[str]
+    # Staff only (held-back marks): absent from what pupils and guardians read.
+    staff_notes: list[str] | None = None
 
 
-def derivation(row: db.PeriodMark) -> Derivation:
-    computed = row.computed or {}
+def derivation(row: db.PeriodMark, *, for_staff: bool) -> Derivation:
+    computed = proposal_of(row.computed) if row.source == "computed" else None
+    stored = row.computed or {}
     return Derivation(
         period_mark_id=row.id, value=_period_cell(row).value,
         computed_value=row.computed_value, overridden=row.overridden,
         override_reason=row.override_reason, not_assessed_reason=row.not_assessed_reason,
         policy_id=row.policy_id, policy_version=row.policy_version,
-        method=computed.get("method"), shown_average=computed.get("shown_average"),
-        formula=computed.get("formula"),
+        method=stored.get("method"), shown_average=stored.get("shown_average"),
+        formula=stored.get("formula"),
         lines=[DerivationLineOut(label=line["label"], value=line["value"],
-                                 weight=line["weight"]) for line in computed.get("lines", [])],
-        warnings=list(computed.get("warnings", [])))
+                                 weight=line["weight"]) for line in stored.get("lines", [])],
+        warnings=[] if computed is None else list(computed.warnings),
+        staff_notes=list(computed.staff_notes) if for_staff and computed else None)
 
 
 # Reports, each figure with the count it was taken over.
@@ -546,6 +619,13 @@ class PupilAttendanceOut(BaseModel):
     attended: ShareOut
 
 
+class GroupLessons(BaseModel):
+    study_group_id: int
+    name: str
+    held_lessons: int
+    not_held_lessons: int
+
+
 class AttendanceReport(BaseModel):
     school_class_id: int
     class_name: str
@@ -553,9 +633,14 @@ class AttendanceReport(BaseModel):
     start: date
     end: date
     # Percentages are over held lessons only; planned and cancelled ones are listed apart.
+    # Lessons of the whole class; a split class's group lessons are counted per group, since
+    # each pupil attends only their own group's.
     held_lessons: int
     not_held_lessons: int
+    groups: list[GroupLessons]
+    # The denominator of every share: held lessons each pupil was on the roster for, summed.
     pupil_lessons: int
+    denominator: str
     attended: ShareOut
     absences: ShareOut
     unexcused_absences: ShareOut
@@ -580,7 +665,9 @@ def attendance_report(session: Session, school_class: db.SchoolClass, subject_id
     result = class_attendance(lessons, records, roster)
     people = persons_of(session, [m.pupil_id for m in roster])
 
-    held = sum(1 for lesson in lessons if lesson.status.value == "held")
+    whole_class = [lesson for lesson in lessons if lesson.study_group_id is None]
+    held = sum(1 for lesson in whole_class if lesson.status.value == "held")
+    groups = _group_lessons(session, lessons)
     pupils = [
         PupilAttendanceOut(pupil_id=s.pupil_id, surname=people[s.pupil_id].surname,
                            name=people[s.pupil_id].name, held=s.held, absent=s.absent,
@@ -591,7 +678,36 @@ def attendance_report(session: Session, school_class: db.SchoolClass, subject_id
     pupils.sort(key=lambda p: (p.surname, p.name, p.pupil_id))
     return AttendanceReport(
         school_class_id=school_class.id, class_name=school_class.name, subject_id=subject_id,
-        start=start, end=end, held_lessons=held, not_held_lessons=len(lessons) - held,
-        pupil_lessons=result.pupil_lessons, attended=_share(result.attended),
+        start=start, end=end, held_lessons=held, not_held_lessons=len(whole_class) - held,
+        groups=groups, pupil_lessons=result.pupil_lessons,
+        denominator=_attendance_denominator(held, groups, result.pupil_lessons),
+        attended=_share(result.attended),
         absences=_share(result.absences), unexcused_absences=_share(result.unexcused_absences),
         pupils=pupils)
+
+
+def _group_lessons(session: Session, lessons: list[Lesson]) -> list[GroupLessons]:
+    by_group: dict[int, list[Lesson]] = defaultdict(list)
+    for lesson in lessons:
+        if lesson.study_group_id is not None:
+            by_group[lesson.study_group_id].append(lesson)
+    names = {group_id: name for group_id, name in session.execute(
+        select(db.StudyGroup.id, db.StudyGroup.name).where(
+            db.StudyGroup.id.in_(list(by_group))))}
+    result = []
+    for group_id, group in sorted(by_group.items(), key=lambda item: (names[item[0]],
+                                                                        item[0])):
+        held = sum(1 for lesson in group if lesson.status.value == "held")
+        result.append(GroupLessons(study_group_id=group_id, name=names[group_id],
+                                   held_lessons=held, not_held_lessons=len(group) - held))
+    return result
+
+
+def _attendance_denominator(held: int, groups: list[GroupLessons], pupil_lessons: int) -> str:
+    text = f"проведённых уроков всего класса: {held}"
+    if groups:
+        text += "; уроков групп: " + ", ".join(f"«{group.name}» — {group.held_lessons}"
+                                               for group in groups)
+        text += " (у каждого ученика — уроки класса и своей группы)"
+    return (f"{text}. Доли — от ученико-уроков: {pupil_lessons} (проведённые уроки, на "
+            f"которых ученик был в списке)")

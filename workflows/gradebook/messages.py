@@ -27,6 +27,7 @@ class GradingInput(BaseModel):
     # Carried over continue-as-new: where a long run had got to.
     resume_phase: str | None = None
     resume_round: int = 0
+    resume_returns: int = 0
 
 
 class PeriodRef(BaseModel):
@@ -54,6 +55,8 @@ class NoticeRequest(BaseModel):
     period: PeriodRef
     kind: Literal["proposed", "reminder", "escalated", "deputy_reminder", "lock_refused"]
     round: int = 0
+    # Marks sent back to be decided after a refused close are announced afresh.
+    cycle: int = 0
     deadline: datetime | None = None
     details: dict[int, str] = Field(default_factory=dict)
 

@@ -5,6 +5,11 @@ their deadline, confirming or overriding (with a reason) through updates; what i
 then goes to the deputy head, reminded until every mark is decided; then the period closes
 for each class. The database is the record of what is decided: the workflow recounts it
 after every step, so decisions made outside it (or before a continue-as-new) still count.
+
+Closing may be refused (held marks not yet published, a mark back to «proposed» after a
+recomputation): decisions are still taken while it is blocked, and a refusal that leaves
+marks undecided sends them back to whoever decides them now (the teachers until their
+deadline, then the deputy head) before the next attempt.
 """
 
 from __future__ import annotations
@@ -38,7 +43,9 @@ DECISION_OPTIONS = {
     "start_to_close_timeout": timedelta(minutes=1),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
 }
-OPEN_PHASES = ("teachers", "deputy")
+# Phases that take decisions: a blocked close waits for them (publishing held marks may send
+# a confirmed mark back to «proposed»), so it must accept them too.
+OPEN_PHASES = ("teachers", "deputy", "lock_blocked")
 
 
 @workflow.defn(name="GradebookTermGrading")
@@ -52,6 +59,8 @@ class TermGradingWorkflow:
         self.pending = Pending()
         self.proposals = 0
         self.reminders = 0
+        # How many times a refused close sent undecided marks back to be decided.
+        self.returns = 0
         self.locked: list[int] = []
         self.refused: dict[int, str] = {}
         self.retry_lock = False
@@ -60,6 +69,7 @@ class TermGradingWorkflow:
     @workflow.run
     async def run(self, inp: GradingInput) -> GradingView:
         self.reminders = inp.resume_round
+        self.returns = inp.resume_returns
         phase = inp.resume_phase
 
         if phase is None:
@@ -72,15 +82,20 @@ class TermGradingWorkflow:
             await self._notice("proposed")
             phase = "teachers"
 
-        if phase == "teachers":
-            self.phase = "teachers"
-            await self._teachers()
-            phase = "deputy"
-        if phase == "deputy":
-            self.phase = "deputy"
-            await self._deputy()
+        while True:
+            if phase == "teachers":
+                self.phase = "teachers"
+                await self._teachers()
+                phase = "deputy"
+            if phase == "deputy":
+                self.phase = "deputy"
+                await self._deputy()
+            if await self._close():
+                break
+            # Closing found marks undecided: they go back to be decided, then it tries again.
+            self.returns += 1
+            phase = "teachers" if workflow.now() < inp.teacher_deadline else "deputy"
 
-        await self._close()
         self.phase = "locked"
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
@@ -124,7 +139,8 @@ class TermGradingWorkflow:
             await self._notice("deputy_reminder")
             await self._continue_if_long("deputy")
 
-    async def _close(self) -> None:
+    async def _close(self) -> bool:
+        """True once every class is closed; False when marks turned out to be undecided."""
         assert self.input is not None
         self.phase = "locking"
         while True:
@@ -132,9 +148,15 @@ class TermGradingWorkflow:
                                                      **ACTIVITY_OPTIONS)
             self.locked, self.refused = result.locked, result.refused
             if not result.refused:
-                return
-            # Unpublished marks or a class without marks block closing: the deputy head fixes
-            # them and asks again, or the workflow tries again after a while.
+                return True
+            # Runs blocked before this step existed replay as they were.
+            if workflow.patched("gradebook-recount-after-refused-close"):
+                self.pending = await workflow.execute_activity(
+                    acts.count_pending, self._ref(), **ACTIVITY_OPTIONS)
+                if self.pending.total > 0:
+                    return False
+            # Unpublished marks block closing: the teacher or the deputy head publishes them
+            # and asks again, or the workflow tries again after a while.
             self.phase = "lock_blocked"
             await self._notice("lock_refused", details=result.refused)
             self.retry_lock = False
@@ -156,6 +178,7 @@ class TermGradingWorkflow:
     async def _notice(self, kind: str, details: dict[int, str] | None = None) -> None:
         assert self.input is not None
         request = NoticeRequest(period=self._ref(), kind=kind, round=self.reminders,
+                                cycle=self.returns,
                                 deadline=self.input.teacher_deadline
                                 if kind in ("proposed", "reminder") else None,
                                 details=details or {})
@@ -169,7 +192,8 @@ class TermGradingWorkflow:
             return
         await workflow.wait_condition(workflow.all_handlers_finished)
         workflow.continue_as_new(self.input.model_copy(update={
-            "resume_phase": phase, "resume_round": self.reminders}))
+            "resume_phase": phase, "resume_round": self.reminders,
+            "resume_returns": self.returns}))
 
     def _ref(self) -> PeriodRef:
         assert self.input is not None
@@ -204,7 +228,10 @@ class TermGradingWorkflow:
                 else "Отметки за период уже подтверждены, период закрывается или закрыт")
             raise ApplicationError(message, "grading_closed", 409, type="GradebookRule",
                                    non_retryable=True)
-        if self.phase == "deputy" and decision.role == "teacher":
+        past_deadline = (self.phase == "deputy" or (
+            self.phase == "lock_blocked" and self.input is not None
+            and workflow.now() >= self.input.teacher_deadline))
+        if past_deadline and decision.role == "teacher":
             raise ApplicationError(
                 "Срок подтверждения истёк: отметку подтверждает или выставляет "
                 "заместитель директора", "state_conflict", 409, type="GradebookRule",

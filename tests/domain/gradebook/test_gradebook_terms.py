@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from domain.gradebook import journal, period_marks
+from domain.gradebook.audit import SYSTEM
 from domain.gradebook.computation import compute_term_mark
 from domain.gradebook.errors import GradebookError
 from domain.gradebook.locks import WriteRefused
@@ -143,6 +144,22 @@ class TestClosing:
             self.close(gb, [], set(), day=date(2024, 10, 20))
         with pytest.raises(GradebookError, match="Роль «teacher»"):
             self.close(gb, [], set(), actor=gb.teacher)
+
+    def test_the_workflow_closes_as_the_system_for_the_deputy_head(self, gb):
+        result = close_term(
+            gb.quarters[0], gb.year, lock_id=503, school_class_id=gb.class_id,
+            period_marks=[], expected=set(), unpublished_mark_ids=(), actor=SYSTEM,
+            at=gb.at(CLOSING_DAY), workflow_id="gradebook-term-grading-x",
+            on_behalf_of=gb.deputy.user_id)
+
+        [event] = result.events
+        assert (result.value.closed_by, result.value.on_behalf_of) == (None,
+                                                                       gb.deputy.user_id)
+        assert (event.actor, event.cause.kind.value, event.on_behalf_of, event.workflow_id) == (
+            SYSTEM, "system", gb.deputy.user_id, "gradebook-term-grading-x")
+        # Outside a workflow nobody closes in the system's name.
+        with pytest.raises(GradebookError, match="Система закрывает"):
+            self.close(gb, [], set(), actor=SYSTEM)
 
     def test_closing_the_year_locks_year_marks(self, gb):
         result = close_year(

@@ -1,7 +1,7 @@
 """certificates: personal data saved at print, post-issue corrections, справки in the book
 
 Revision ID: 0009_certificates
-Revises: 0005_foundation
+Revises: 0008_gradebook
 Create Date: 2026-12-04 08:00:00
 
 - the graduate's name, birth date and the school's name saved on the certificate and on
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0009_certificates"
-down_revision = "0005_foundation"
+down_revision = "0008_gradebook"
 branch_labels = None
 depends_on = None
 
