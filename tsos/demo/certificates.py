@@ -94,9 +94,11 @@ def load_certificate_demo(database_url: str) -> dict[str, int]:
         for code, name in SUBJECT_NAMES.items():
             structure.ensure_subject(session, code, name)
         pupil_ids = _pupils(session, org.id)
+        # History of a finished year only (the gradebook keeps the current one): loaded as
+        # at the start of the next school year.
         report = import_history(session, org.id, _history_rows(),
                                 actor=Actor(deputy.id, "deputy_head"),
-                                at=datetime.combine(date(2026, 6, 1), time(10), zone))
+                                at=datetime.combine(date(2026, 9, 1), time(10), zone))
         if report.problems:
             raise RuntimeError(f"certificate demo history refused: {report.problems[:3]}")
         klass = _graduating_class(session, org.id)
