@@ -6,9 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the project needs: Times-metric fonts for PDFs, the GOST engine of
-# OpenSSL for SMEV signatures (pure-Python gostcrypto is the fallback), HarfBuzz's font
-# subsetter for WeasyPrint (slow fontTools otherwise).
-SYSTEM_PACKAGES := fonts-liberation fontconfig libengine-gost-openssl libharfbuzz-subset0
+# OpenSSL for SMEV signatures (pure-Python gostcrypto is the fallback), Pango and HarfBuzz's
+# font subsetter for WeasyPrint (it cannot load without Pango; slow fontTools without the
+# subsetter).
+SYSTEM_PACKAGES := fonts-liberation fontconfig libengine-gost-openssl libharfbuzz-subset0 \
+                   libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: run test install reinstall system-packages lint bench bench-enrollment bench-signing \
         bench-certificates bench-gradebook bench-region clean-data
@@ -32,7 +34,8 @@ $(STAMP): pyproject.toml $(if $(wildcard $(BIN)/tsos),,reinstall)
 # apt-get only when a package is missing, so a second run costs nothing.
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || \
+	    missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

@@ -93,7 +93,9 @@ def database_url(pg_server_url: str, template_database: str) -> Iterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
+    # No .env: an operator's file beside the project must not steer the tests.
     return Settings(
+        _env_file=None,
         TSOS_ENV="test", TSOS_DATA_DIR=tmp_path, DATABASE_URL=database_url,
         TSOS_DEMO_AUTH=True, TSOS_JWT_SECRET="test-secret-" + "x" * 40,
     )
@@ -106,7 +108,9 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     if address:
         from temporalio.client import Client
 
-        client = await Client.connect(address, data_converter=pydantic_data_converter)
+        client = await Client.connect(
+            address, namespace=os.environ.get("TEMPORAL_NAMESPACE", "default"),
+            data_converter=pydantic_data_converter)
         yield WorkflowEnvironment.from_client(client)
         return
     env = await WorkflowEnvironment.start_local(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import time
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -100,3 +102,26 @@ def test_a_fault_keeps_our_text_of_a_refusal_and_only_the_kind_of_a_failure() ->
                               type="UniqueViolation")
     assert find_refusal(_activity_error(leaked)) is None
     assert failure_kind(leaked) == "UniqueViolation"
+
+
+def test_the_embedded_servers_own_log_quotes_no_row(database_url) -> None:
+    from tests.conftest import TEST_DATA_DIR
+
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("DATABASE_URL names an outside server: its log is its operator's")
+    server_log = TEST_DATA_DIR / "pg" / "log"
+    start = server_log.stat().st_size
+
+    _duplicate_snils(database_url)
+
+    # The server writes its log as it goes; the error line proves this error has reached it.
+    deadline = time.monotonic() + 5
+    while True:
+        with server_log.open("rb") as log_file:
+            log_file.seek(start)
+            written = log_file.read().decode("utf-8", "replace")
+        if "duplicate key" in written or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert "duplicate key" in written
+    assert SNILS not in written and SURNAME not in written

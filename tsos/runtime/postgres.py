@@ -37,6 +37,7 @@ def ensure_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> s
     host = admin_uri.split("host=", 1)[1]
 
     with psycopg.connect(admin_uri, autocommit=True) as conn:
+        _keep_row_values_out_of_the_log(conn)
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
@@ -45,6 +46,24 @@ def ensure_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> s
             log.info("created database %s", database)
 
     return f"postgresql://postgres@/{database}?host={quote(host, safe='/')}"
+
+
+# The server's own log would otherwise carry a failed constraint's row values (a SNILS in
+# `DETAIL: Key (snils)=(...)`) and the failing statement: personal data in a log file.
+QUIET_LOG_SETTINGS = {"log_error_verbosity": "terse", "log_min_error_statement": "panic"}
+
+
+def _keep_row_values_out_of_the_log(conn: psycopg.Connection) -> None:  # type: ignore[type-arg]
+    changed = False
+    for name, value in QUIET_LOG_SETTINGS.items():
+        current = conn.execute("SELECT setting FROM pg_settings WHERE name = %s",
+                               (name,)).fetchone()
+        if current is None or current[0] != value:
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            changed = True
+    if changed:
+        conn.execute("SELECT pg_reload_conf()")
+        log.info("embedded PostgreSQL set to keep row values out of its log")
 
 
 def stop_embedded_postgres(data_dir: Path) -> None:
