@@ -177,17 +177,34 @@ def below_minimum(result: ExamResult) -> bool | None:
     return result.primary_points < result.minimum
 
 
+def ege_minimum_score(
+    result: ExamResult, default_minimum_scores: Mapping[str, int]
+) -> int | None:
+    """The minimum test score of a scored ЕГЭ result: its own, else the rule set's for the
+    subject; None for a result on the mark scale or when neither is known."""
+    if result.mark is not None:
+        return None
+    if result.minimum is not None:
+        return result.minimum
+    return default_minimum_scores.get(result.subject)
+
+
+def minimum_unknown(result: ExamResult, default_minimum_scores: Mapping[str, int]) -> bool:
+    """A scored ЕГЭ result whose minimum is given neither with it nor in the rule set."""
+    return result.mark is None and ege_minimum_score(result, default_minimum_scores) is None
+
+
 def is_passed(result: ExamResult, default_minimum_scores: Mapping[str, int]) -> bool:
-    """Satisfactory result: mark ≥ 3 (and ≥ the minimum), or ЕГЭ score ≥ the minimum."""
+    """Satisfactory result: mark ≥ 3 (and ≥ the minimum), or ЕГЭ score ≥ the minimum.
+
+    A ЕГЭ score whose minimum is unknown (`minimum_unknown`) is not known to be failed and
+    counts as passed here; honours and medals refuse it with a «Нет данных» warning instead.
+    """
     if result.mark is not None:
         return result.mark >= 3 and below_minimum(result) is not True
     assert result.score is not None
-    minimum = result.minimum
-    if minimum is None:
-        # Only ЕГЭ minimums that decide the attestat are in the rule set (Russian,
-        # profile maths); for other subjects a missing minimum means "not checked".
-        minimum = default_minimum_scores.get(result.subject, 0)
-    return result.score >= minimum
+    minimum = ege_minimum_score(result, default_minimum_scores)
+    return minimum is None or result.score >= minimum
 
 
 def attempts_by_subject(results: Iterable[ExamResult]) -> dict[str, list[ExamResult]]:

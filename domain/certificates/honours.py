@@ -307,6 +307,14 @@ def _first_attempt_outcome(
         if passed_on_retake:
             text += "; пройден только при пересдаче"
         return False, text
+    if first is not None and exam_rules.minimum_unknown(first, gia.ege_minimum_scores):
+        # As with ОГЭ points: nobody can tell the exam was passed without its minimum, so
+        # honours and the medal wait for the data instead of being granted on trust.
+        return False, (
+            f"{MISSING_DATA} {first.describe()}: не указан минимальный балл "
+            f"({_result_text(first)}). Отличие и медаль не подтверждаются, пока минимальный "
+            "балл не внесён в результаты ГИА"
+        )
     if first is None or not exam_rules.is_passed(first, gia.ege_minimum_scores):
         if passed_on_retake:
             return (

@@ -182,7 +182,7 @@ def _level_rules(level: Level, data: _Reader) -> LevelRules:
         ),
         required_exam_count=gia_data.integer("required_exam_count"),
         passed_scope=ExamScope(gia_data.required("passed_scope")),
-        ege_minimum_scores=dict(gia_data.optional("ege_minimum_scores") or {}),
+        ege_minimum_scores=_minimum_scores(gia_data.optional("ege_minimum_scores") or {}),
         required_exam_count_by_form=_counts_by_form(
             gia_data.optional("required_exam_count_by_form") or {}
         ),
@@ -236,6 +236,19 @@ def _counts_by_form(raw: Any) -> dict[ExamForm, int]:
             )
         counts[known] = count
     return counts
+
+
+def _minimum_scores(raw: Any) -> dict[str, int]:
+    if not isinstance(raw, Mapping):
+        raise InvalidRuleData("«gia.ege_minimum_scores» должно быть словарём")
+    _subjects(list(raw))
+    for subject, score in raw.items():
+        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
+            raise InvalidRuleData(
+                f"Минимальный балл ЕГЭ по предмету «{exam_subjects()[subject].name}» "
+                "должен быть целым числом от 0 до 100"
+            )
+    return dict(raw)
 
 
 def _subjects(codes: Any) -> list[str]:

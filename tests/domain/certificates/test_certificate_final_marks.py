@@ -301,7 +301,7 @@ class TestGrade11:
     def test_rule_set_version_is_recorded(self) -> None:
         finals = secondary_finals(periods("physics", (5, 5, 5), (5, 5, 5)))
 
-        assert finals.rule_set_version == RULES.version == "2026.2"
+        assert finals.rule_set_version == RULES.version == "2026.3"
         assert finals.mapping_name == SECONDARY_LINES.name
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from certificate_builders import (
     MINIMUM,
     PUPIL,
+    RULES,
     SECONDARY_LINES,
     STRONG_EGE,
     basic_exams,
@@ -21,13 +24,14 @@ from certificate_builders import (
     secondary_marks,
 )
 
-from domain.certificates.errors import FinalMarksIncomplete
-from domain.certificates.exams import ExamForm, ExamResult
+from domain.certificates.data_files import load_yaml
+from domain.certificates.errors import FinalMarksIncomplete, InvalidRuleData
+from domain.certificates.exams import ExamForm, ExamResult, exam_subjects
 from domain.certificates.final_marks import compute_final_marks
 from domain.certificates.honours import decide_certificate
 from domain.certificates.kinds import CertificateKind, Level, Medal
 from domain.certificates.marks import PassMark
-from domain.certificates.rules import load_rule_set
+from domain.certificates.rules import RuleSet, load_rule_set, rule_set_from_data
 
 
 class TestGrade9Honours:
@@ -331,3 +335,104 @@ class TestGrade11HonoursAndMedals:
         assert "Аттестат о среднем общем образовании с отличием: да" in text
         assert "Медаль «За особые успехи в учении» I степени: да" in text
         assert "ЕГЭ по предмету «Русский язык»: 85 баллов (нужно не менее 70)" in text
+
+
+class TestEgeMinimumScores:
+    """Every ЕГЭ taken must reach its minimum for honours and medal I (2026.3)."""
+
+    def test_an_elective_below_its_minimum_voids_honours_and_medal_one(self) -> None:
+        # Physics 20 < 36 with no minimum in the row: the rule set's minimum decides.
+        exams = [
+            ExamResult(PUPIL, "russian", ExamForm.EGE, score=85),
+            ExamResult(PUPIL, "mathematics_profile", ExamForm.EGE, score=78),
+            ege("physics", 20),
+        ]
+        decision = decide(secondary_finals(secondary_marks()), exams)
+
+        assert decision.kind is CertificateKind.SECONDARY
+        assert decision.medal is not Medal.FIRST
+        assert decision.honours is not None and not decision.honours.granted
+        assert "ЕГЭ по предмету «Физика» не пройден" in decision.honours.reasons
+        assert not decision.medals[0].granted
+        assert decision.warnings == ()
+
+    def test_an_elective_above_its_known_minimum_keeps_honours(self) -> None:
+        exams = [
+            ExamResult(PUPIL, "russian", ExamForm.EGE, score=85),
+            ExamResult(PUPIL, "mathematics_profile", ExamForm.EGE, score=78),
+            ege("physics", 70),
+        ]
+        decision = decide(secondary_finals(secondary_marks()), exams)
+
+        assert decision.kind is CertificateKind.SECONDARY_HONOURS
+        assert decision.medal is Medal.FIRST
+        assert decision.honours is not None
+        assert (
+            "ЕГЭ по предмету «Физика» пройден без пересдачи (70 баллов)"
+            in decision.honours.reasons
+        )
+
+    def test_every_ege_subject_has_a_minimum_in_the_current_rules(self) -> None:
+        scored = [
+            code
+            for code, subject in exam_subjects().items()
+            if ExamForm.EGE in subject.forms and not subject.mark_scale_only
+        ]
+        for year in (2026, 2027):
+            minimums = load_rule_set(year).secondary.gia.ege_minimum_scores
+            assert sorted(minimums) == sorted(scored), year
+        assert RULES.secondary.gia.ege_minimum_scores["physics"] == 36
+        assert RULES.secondary.gia.ege_minimum_scores["russian"] == 24
+
+    def test_an_unknown_minimum_blocks_honours_with_a_warning(self) -> None:
+        # A subject whose minimum is in neither the row nor the rule set: honours and
+        # medal I wait for it, as they wait for ОГЭ points.
+        rules = _rules_without_minimum("physics")
+        exams = [*STRONG_EGE[:2], ege("physics", 20)]
+        finals = compute_final_marks(
+            Level.SECONDARY, secondary_marks(), [], rules, SECONDARY_LINES
+        )
+        decision = decide_certificate(finals, exams, rules)
+
+        assert decision.kind is CertificateKind.SECONDARY
+        assert decision.medal is not Medal.FIRST
+        assert decision.warnings == (
+            "Нет данных: ЕГЭ по предмету «Физика»: не указан минимальный балл "
+            "(20 баллов). Отличие и медаль не подтверждаются, пока минимальный балл не "
+            "внесён в результаты ГИА",
+        )
+        assert not decision.medals[0].granted
+
+    def test_a_minimum_given_with_the_result_is_enough(self) -> None:
+        rules = _rules_without_minimum("physics")
+        physics = ExamResult(PUPIL, "physics", ExamForm.EGE, score=70, minimum=36)
+        finals = compute_final_marks(
+            Level.SECONDARY, secondary_marks(), [], rules, SECONDARY_LINES
+        )
+        decision = decide_certificate(finals, [*STRONG_EGE[:2], physics], rules)
+
+        assert decision.kind is CertificateKind.SECONDARY_HONOURS
+        assert decision.medal is Medal.FIRST
+        assert decision.warnings == ()
+
+    def test_the_2026_2_rules_kept_side_by_side_hold_only_two_minimums(self) -> None:
+        old_rules = load_rule_set(2026, "2026.2")
+        assert dict(old_rules.secondary.gia.ege_minimum_scores) == {
+            "russian": 24,
+            "mathematics_profile": 27,
+        }
+
+    def test_a_minimum_for_an_unknown_subject_is_refused(self) -> None:
+        raw = copy.deepcopy(load_yaml("rule_sets", "2026.3.yaml"))
+        raw["secondary"]["gia"]["ege_minimum_scores"]["astronomy"] = 30
+        with pytest.raises(InvalidRuleData, match="неизвестные предметы"):
+            rule_set_from_data(raw)
+        raw["secondary"]["gia"]["ege_minimum_scores"] = {"physics": "36"}
+        with pytest.raises(InvalidRuleData, match="«Физика»"):
+            rule_set_from_data(raw)
+
+
+def _rules_without_minimum(subject: str) -> RuleSet:
+    raw = copy.deepcopy(load_yaml("rule_sets", "2026.3.yaml"))
+    del raw["secondary"]["gia"]["ege_minimum_scores"][subject]
+    return rule_set_from_data(raw)

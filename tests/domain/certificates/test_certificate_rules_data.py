@@ -23,7 +23,7 @@ class TestRuleSets:
     def test_2026_rule_set_holds_the_years_thresholds(self) -> None:
         rules = load_rule_set(2026)
 
-        assert rules.version == "2026.2"
+        assert rules.version == "2026.3"
         assert rules.basic.honours.exams_scope is ExamScope.ALL_TAKEN
         assert rules.basic.gia.required_exam_count == 4
         first = rules.secondary.medals[Medal.FIRST]
@@ -36,8 +36,9 @@ class TestRuleSets:
         assert rules.secondary.honours.verification_note
 
     def test_versions_of_a_year_are_kept_side_by_side(self) -> None:
-        assert rule_set_versions(2026) == ("2026.1", "2026.2")
-        assert load_rule_set(2026).version == "2026.2"
+        assert rule_set_versions(2026) == ("2026.1", "2026.2", "2026.3")
+        assert load_rule_set(2026).version == "2026.3"
+        assert load_rule_set(2026, "2026.2").version == "2026.2"
         assert load_rule_set(2026, "2026.1").version == "2026.1"
         with pytest.raises(InvalidRuleData, match="версии 2026.9 не найдены"):
             load_rule_set(2026, "2026.9")
