@@ -19,6 +19,7 @@ from certificate_builders import (
     ege_basic_maths,
     gve,
     oge,
+    periods,
     points_for,
     secondary_finals,
     secondary_marks,
@@ -27,7 +28,7 @@ from certificate_builders import (
 from domain.certificates.data_files import load_yaml
 from domain.certificates.errors import FinalMarksIncomplete, InvalidRuleData
 from domain.certificates.exams import ExamForm, ExamResult, exam_subjects
-from domain.certificates.final_marks import compute_final_marks
+from domain.certificates.final_marks import FinalMarks, compute_final_marks
 from domain.certificates.honours import decide_certificate
 from domain.certificates.kinds import CertificateKind, Level, Medal
 from domain.certificates.marks import PassMark
@@ -436,3 +437,51 @@ def _rules_without_minimum(subject: str) -> RuleSet:
     raw = copy.deepcopy(load_yaml("rule_sets", "2026.3.yaml"))
     del raw["secondary"]["gia"]["ege_minimum_scores"][subject]
     return rule_set_from_data(raw)
+
+
+class TestStricterPeriodMarkCheck:
+    """§4.2 q.2: "every half-year and year mark is «5»" as a switch of the rule data."""
+
+    @staticmethod
+    def _finals_and_rules(strict: bool) -> tuple[FinalMarks, RuleSet]:
+        raw = copy.deepcopy(load_yaml("rule_sets", "2026.3.yaml"))
+        raw["secondary"]["medals"]["first"]["all_period_marks_excellent"] = strict
+        rules = rule_set_from_data(raw)
+        # Physics: one half-year «4» in grade 10; the mean 29/6 still rounds to «5».
+        marks = [m for m in secondary_marks() if m.subject != "physics"]
+        marks += periods("physics", [5, 4, 5], [5, 5, 5])
+        finals = compute_final_marks(
+            Level.SECONDARY, marks, [], rules, SECONDARY_LINES
+        )
+        return finals, rules
+
+    def test_with_the_check_on_a_period_mark_four_voids_medal_one(self) -> None:
+        finals, rules = self._finals_and_rules(strict=True)
+        decision = decide_certificate(finals, STRONG_EGE, rules)
+
+        assert set(finals.numeric_values) == {5}
+        first, second = decision.medals
+        assert not first.granted
+        assert "Не все полугодовые и годовые отметки «отлично»: Физика" in first.reasons
+        # The check is the medal's: the honours certificate and medal II are untouched.
+        assert decision.kind is CertificateKind.SECONDARY_HONOURS
+        assert decision.medal is Medal.SECOND and second.granted
+
+    def test_with_the_check_off_final_marks_alone_decide(self) -> None:
+        finals, rules = self._finals_and_rules(strict=False)
+        decision = decide_certificate(finals, STRONG_EGE, rules)
+
+        assert decision.medal is Medal.FIRST
+        assert not any("полугодовые" in r for r in decision.medals[0].reasons)
+
+    def test_with_the_check_on_all_period_marks_five_keep_medal_one(self) -> None:
+        raw = copy.deepcopy(load_yaml("rule_sets", "2026.3.yaml"))
+        raw["secondary"]["medals"]["first"]["all_period_marks_excellent"] = True
+        rules = rule_set_from_data(raw)
+        finals = compute_final_marks(
+            Level.SECONDARY, secondary_marks(), [], rules, SECONDARY_LINES
+        )
+        decision = decide_certificate(finals, STRONG_EGE, rules)
+
+        assert decision.medal is Medal.FIRST
+        assert "Все полугодовые и годовые отметки «отлично»" in decision.medals[0].reasons
