@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from activities.certificates.computing import live_documents
 from activities.certificates.context import CertContext, CertificateRuleError
-from domain.certificates.exam_csv import parse_exam_results_csv
+from domain.certificates.exam_csv import is_date_header, parse_exam_results_csv
 from domain.certificates.exams import ExamResult
 from domain.certificates.lifecycle import LOCKED_STATUSES, CertificateStatus
 from domain.gradebook.audit import Actor, refused_write
@@ -55,18 +56,31 @@ def xlsx_as_csv(content: bytes) -> str:
     sheet = workbook.worksheets[0]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    date_columns: set[int] = set()
     for count, values in enumerate(sheet.iter_rows(values_only=True)):
         if count > MAX_ROWS:
             raise CertificateRuleError(f"В файле больше {MAX_ROWS} строк",
                                        code="invalid_input", status=422, field="file")
-        writer.writerow([_cell_text(v) for v in values])
+        if count == 0:
+            # The parser takes the first row as the header, so do we.
+            date_columns = {i for i, v in enumerate(values)
+                            if isinstance(v, str) and is_date_header(v)}
+        writer.writerow([_cell_text(v, epoch=workbook.epoch if i in date_columns else None)
+                         for i, v in enumerate(values)])
     workbook.close()
     return out.getvalue()
 
 
-def _cell_text(value: object) -> str:
+def _cell_text(value: object, *, epoch: datetime | None = None) -> str:
+    """A cell as the parser's text; `epoch` (the workbook's) is given for date columns."""
     if value is None:
         return ""
+    if epoch is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        # A date cell left without a date format reads as its serial number (C13): days
+        # since the workbook's epoch, 1899-12-30 (1904-01-01 in the Mac date system).
+        serial = _from_excel_serial(value, epoch)
+        if serial is not None:
+            return f"{serial:%d.%m.%Y}"
     if isinstance(value, datetime):
         return f"{value:%d.%m.%Y}"
     if isinstance(value, date):
@@ -76,6 +90,18 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "да" if value else "нет"
     return str(value)
+
+
+def _from_excel_serial(value: float, epoch: datetime) -> datetime | None:
+    """The date of an Excel serial number; None for one that is no date (left as text,
+    so the parser names it in the row's error)."""
+    if value < 1:
+        return None
+    try:
+        converted = from_excel(value, epoch=epoch)
+    except (OverflowError, ValueError):
+        return None
+    return converted if isinstance(converted, datetime) else None
 
 
 def import_results(ctx: CertContext, *, content: bytes, file_name: str,

@@ -123,6 +123,11 @@ def parse_exam_results_csv(text: str) -> ExamCsvResult:
     return ExamCsvResult(tuple(results), tuple(errors), ignored)
 
 
+def is_date_header(title: str) -> bool:
+    """Whether a column header names a date column (so an XLSX reader can type its cells)."""
+    return normalize_label(title) in _COLUMNS["exam_date"]
+
+
 def _delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in (";", "\t", ",")}
     best = max(counts, key=lambda d: counts[d])
