@@ -1,9 +1,11 @@
 """Our ФРДО checker: field rules of certificates.md §9.3 and pitfalls C14–C28."""
 
+import io
 from datetime import date
 
 import pytest
 from frdo_factories import TODAY, make_original, make_row
+from openpyxl import load_workbook
 
 from gateways.frdo import (
     DocumentKind,
@@ -13,6 +15,7 @@ from gateways.frdo import (
     check_snils,
     replace_latin_lookalikes,
     validate_rows,
+    write_frdo_workbook,
 )
 from gateways.frdo.columns import COLUMN_BY_LETTER, Requirement
 from gateways.frdo.snils import control_number
@@ -126,6 +129,60 @@ def test_invisible_characters_are_removed_and_reported_without_blocking() -> Non
     assert "U+FEFF" in notices["Фамилия получателя"]
     assert "U+200B" in notices["Фамилия получателя"]
     assert "U+00A0" in notices["Имя получателя"]
+
+
+def test_a_tab_inside_a_name_becomes_a_space_and_is_reported() -> None:
+    # C14: a tab pasted from a spreadsheet between the two parts of a first name.
+    row = make_row(first_name="Анна\tМария", last_name="Ёлкина\t")
+
+    problems = validate_rows([row], TODAY)
+    values = prepare_row(row, 2, TODAY).values
+
+    assert values["P"] == "Анна Мария"
+    assert values["O"] == "Ёлкина"
+    assert _blocking(problems) == []
+    notices = {p.column_title: p.message_ru for p in problems}
+    assert notices["Имя получателя"] == (
+        "исправлены невидимые или нестандартные символы: табуляция (U+0009)"
+    )
+    assert "табуляция (U+0009)" in notices["Фамилия получателя"]
+
+
+def test_leading_trailing_and_doubled_spaces_in_names_are_trimmed() -> None:
+    # C14: ordinary spaces are trimmed and collapsed silently (nothing invisible was there).
+    row = make_row(
+        last_name="  Ёлкина ", first_name=" Анна  Мария  ", patronymic="Сергеевна   "
+    )
+
+    values = prepare_row(row, 2, TODAY).values
+
+    assert (values["O"], values["P"], values["Q"]) == ("Ёлкина", "Анна Мария", "Сергеевна")
+    assert validate_rows([row], TODAY) == []
+
+
+def test_a_name_of_tabs_and_spaces_only_is_empty() -> None:
+    # A patronymic that is only whitespace is no patronymic: «Нет» (C17); a first name
+    # that is only whitespace is missing and blocks the row.
+    assert _values(patronymic=" \t ")["Q"] == "Нет"
+    messages = _messages(
+        validate_rows([make_row(first_name="\t \t")], TODAY), "Имя получателя"
+    )
+    assert messages == ["не заполнено"]
+
+
+def test_the_written_workbook_holds_the_trimmed_names() -> None:
+    # The export path: what reaches the cells is the cleaned value, not the raw one.
+    row = make_row(last_name="\tЁлкина ", first_name=" Анна\tМария", patronymic="  ")
+    stream = io.BytesIO()
+    write_frdo_workbook([row], stream, None, today=TODAY)
+
+    sheet = load_workbook(io.BytesIO(stream.getvalue()))["Шаблон"]
+    header = [cell.value for cell in sheet[1]]
+    names = [
+        sheet.cell(2, header.index(title) + 1).value
+        for title in ("Фамилия получателя", "Имя получателя", "Отчество получателя")
+    ]
+    assert names == ["Ёлкина", "Анна Мария", "Нет"]
 
 
 def test_long_dash_in_a_double_surname_becomes_a_hyphen() -> None:
