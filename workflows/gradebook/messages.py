@@ -24,10 +24,15 @@ class GradingInput(BaseModel):
     lock_retry_every: timedelta = timedelta(days=1)
     # Year grading first waits for the school's terms to close, checking this often.
     terms_check_every: timedelta = timedelta(days=1)
-    # Carried over continue-as-new: where a long run had got to.
+    # A run continues as new after this many reminders of its own at the latest (None: only
+    # when Temporal suggests it), keeping each run's history short.
+    reminders_per_run: int | None = None
+    # Carried over continue-as-new: where a long run had got to (the teachers' deadline is
+    # carried over as it is).
     resume_phase: str | None = None
     resume_round: int = 0
     resume_returns: int = 0
+    resume_proposals: int = 0
 
 
 class PeriodRef(BaseModel):

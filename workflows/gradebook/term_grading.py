@@ -70,7 +70,14 @@ class TermGradingWorkflow:
     async def run(self, inp: GradingInput) -> GradingView:
         self.reminders = inp.resume_round
         self.returns = inp.resume_returns
+        self.proposals = inp.resume_proposals
         phase = inp.resume_phase
+        # A continued run picks up the undecided marks from the database, not zero; runs
+        # resumed before this step existed replay as they were.
+        resumed = phase is not None and workflow.patched("gradebook-recount-pending-on-resume")
+        if resumed:
+            self.phase = phase
+            await self._recount()
 
         if phase is None:
             if inp.term_id is None:
@@ -89,7 +96,9 @@ class TermGradingWorkflow:
                 phase = "deputy"
             if phase == "deputy":
                 self.phase = "deputy"
-                await self._deputy()
+                # A continued run has told the deputy head already: reminders go on.
+                await self._deputy(announce=not (resumed and inp.resume_phase == "deputy"))
+            resumed = False
             if await self._close():
                 break
             # Closing found marks undecided: they go back to be decided, then it tries again.
@@ -122,7 +131,7 @@ class TermGradingWorkflow:
             await self._notice("reminder")
             await self._continue_if_long("teachers")
 
-    async def _deputy(self) -> None:
+    async def _deputy(self, announce: bool = True) -> None:
         """What is still open goes to the deputy head, reminded until all is decided."""
         assert self.input is not None
         self.pending = await workflow.execute_activity(acts.count_pending, self._ref(),
@@ -131,7 +140,8 @@ class TermGradingWorkflow:
             return
         self.pending = await workflow.execute_activity(acts.escalate, self._ref(),
                                                        **ACTIVITY_OPTIONS)
-        await self._notice("escalated")
+        if announce:
+            await self._notice("escalated")
         while self.pending.total > 0:
             if await self._quiet(self.input.deputy_reminder_every):
                 return
@@ -167,6 +177,12 @@ class TermGradingWorkflow:
                 pass
             self.phase = "locking"
 
+    async def _recount(self) -> None:
+        # Taken with the decisions' lock: a decision taken meanwhile is counted after it.
+        async with self.lock:
+            self.pending = await workflow.execute_activity(acts.count_pending, self._ref(),
+                                                           **ACTIVITY_OPTIONS)
+
     async def _quiet(self, timeout: timedelta) -> bool:
         """Wait for every mark to be decided; False when the time ran out first."""
         try:
@@ -188,12 +204,15 @@ class TermGradingWorkflow:
     async def _continue_if_long(self, phase: str) -> None:
         """A long run (many reminders and decisions) starts afresh with its place kept."""
         assert self.input is not None
-        if not workflow.info().is_continue_as_new_suggested():
+        limit = self.input.reminders_per_run
+        enough = limit is not None and self.reminders - self.input.resume_round >= limit
+        if not (enough or workflow.info().is_continue_as_new_suggested()):
             return
         await workflow.wait_condition(workflow.all_handlers_finished)
+        # The teachers' deadline goes over with the rest of the input, unchanged.
         workflow.continue_as_new(self.input.model_copy(update={
             "resume_phase": phase, "resume_round": self.reminders,
-            "resume_returns": self.returns}))
+            "resume_returns": self.returns, "resume_proposals": self.proposals}))
 
     def _ref(self) -> PeriodRef:
         assert self.input is not None
