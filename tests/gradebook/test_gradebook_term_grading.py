@@ -9,8 +9,10 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.worker import Worker
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer, Worker
 
 from activities import context
 from activities.gradebook import GRADEBOOK_ACTIVITIES
@@ -263,3 +265,126 @@ async def test_a_blocked_close_takes_decisions_and_sends_undecided_marks_back(
         # The year grading waits on exactly this.
         assert term_marks.is_closed(session, school.org_id,
                                     Period(school.year_id, school.quarter_ids[0]))
+
+
+async def _next_run(client, workflow_id: str, seen: list[str]) -> str:  # type: ignore[no-untyped-def]
+    """The run that continued the last of `seen`, once it waits on its first timer (a
+    reminder or the deadline): whatever it does at its start is done by then."""
+    for _ in range(200):
+        latest = await client.get_workflow_handle(workflow_id).describe()
+        if latest.run_id not in seen:
+            history = await client.get_workflow_handle(
+                workflow_id, run_id=latest.run_id).fetch_history()
+            if any(event.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+                   for event in history.events):
+                before = await client.get_workflow_handle(
+                    workflow_id, run_id=seen[-1]).describe()
+                assert before.status == WorkflowExecutionStatus.CONTINUED_AS_NEW
+                return latest.run_id
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no run continued {seen[-1]} and started a timer")
+
+
+def _escalated(database_url: str, subject_id: int) -> list[int]:
+    return [pupil for pupil, row in _rows(database_url, subject_id).items()
+            if row.escalated_at is not None]
+
+
+async def test_runs_continued_as_new_wait_for_the_teachers_deadline_and_keep_their_counts(
+        time_skipping_env, settings, database_url, school, activity_executor) -> None:
+    """Every reminder ends the run (continue-as-new): a run continued in the teachers' phase
+    still waits for the teachers until the deadline of the first run, the proposals' count
+    goes over, the deputy head is told of the escalation once and, in a run continued in
+    the deputy head's phase, assigns a mark of their own."""
+    _marks(database_url, school)
+    env = time_skipping_env
+    context.configure(settings, database_url)
+    queue = f"gradebook-continued-{uuid.uuid4().hex[:8]}"
+    inp, workflow_id = _first_quarter(school, await env.get_current_time())
+    inp = inp.model_copy(update={"reminders_per_run": 1})
+    deputy = dict(user_id=school.deputy, role="deputy_head")
+
+    async with Worker(env.client, task_queue=queue, workflows=GRADEBOOK_WORKFLOWS,
+                      activities=GRADEBOOK_ACTIVITIES, activity_executor=activity_executor):
+        handle = await env.client.start_workflow(TermGradingWorkflow.run, inp, id=workflow_id,
+                                                 task_queue=queue)
+        await _phase(handle, "teachers")
+        runs = [(await handle.describe()).run_id]
+        proposals = (await handle.query(TermGradingWorkflow.view)).proposals
+        assert proposals == 8
+        algebra = _rows(database_url, school.algebra_id)
+        history = _rows(database_url, school.history_id)
+        await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[row.id for row in algebra.values()], action="confirm",
+            user_id=school.teacher, role="teacher"))
+
+        # Day 1: the reminder, then the run continues as new; day 2: the same again.
+        await env.sleep(timedelta(days=1, hours=1))
+        runs.append(await _next_run(env.client, workflow_id, runs))
+        view = await handle.query(TermGradingWorkflow.view)
+        assert (view.phase, view.pending, view.escalated, view.proposals) == (
+            "teachers", 4, 0, proposals)
+        assert _escalated(database_url, school.history_id) == []
+        # The teachers still decide in the continued run.
+        await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[history[school.pupils[1]].id], action="confirm",
+            user_id=school.other_teacher, role="teacher"))
+
+        await env.sleep(timedelta(days=1))
+        runs.append(await _next_run(env.client, workflow_id, runs))
+        view = await handle.query(TermGradingWorkflow.view)
+        assert (view.phase, view.pending, view.escalated, view.reminders_sent) == (
+            "teachers", 3, 0, 2)
+        assert _escalated(database_url, school.history_id) == []
+        assert "escalated" not in {kind for _, kind in _notices(database_url)}
+
+        # Day 3: the first run's deadline, not one restarted with each run.
+        await env.sleep(timedelta(days=1))
+        await _phase(handle, "deputy")
+        undecided = [school.pupils[0], school.pupils[2], school.pupils[3]]
+        await _until(lambda: sorted(_escalated(database_url, school.history_id)) == undecided)
+        responsible = _responsible(database_url, school.org_id)
+        await _until(lambda: (responsible, "escalated") in _notices(database_url))
+
+        # Day 4: the deputy head's reminder, then a run continued in the deputy's phase.
+        await env.sleep(timedelta(days=1))
+        runs.append(await _next_run(env.client, workflow_id, runs))
+        view = await handle.query(TermGradingWorkflow.view)
+        assert (view.phase, view.pending, view.escalated, view.proposals) == (
+            "deputy", 3, 3, proposals)
+        assert _notices(database_url).count((responsible, "escalated")) == 1
+        assert (responsible, "deputy_reminder") in _notices(database_url)
+
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update(TermGradingWorkflow.decide, Decision(
+                period_mark_ids=[history[school.pupils[0]].id], action="override",
+                value="4", **deputy))
+        assigned = await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[history[school.pupils[0]].id], action="override", value="4",
+            reason="Зачтены доклады по истории Крыма", **deputy))
+        assert [(m.value, m.status) for m in assigned.marks] == [("4", "confirmed")]
+        assert assigned.pending.total == 2
+        await handle.execute_update(TermGradingWorkflow.decide, Decision(
+            period_mark_ids=[history[p].id for p in undecided[1:]], action="confirm",
+            **deputy))
+        view = await handle.result()
+        histories = [await env.client.get_workflow_handle(workflow_id, run_id=run
+                                                          ).fetch_history() for run in runs]
+
+    # Each run replays as it ran (the recount on resume is recorded behind its patch).
+    replayer = Replayer(workflows=GRADEBOOK_WORKFLOWS, data_converter=pydantic_data_converter)
+    for run_history in histories:
+        await replayer.replay_workflow(run_history)
+    assert len(set(runs)) == 4
+    assert view.phase == "locked" and school.class_id in view.locked_classes
+    assert (view.proposals, view.reminders_sent) == (proposals, 3)
+    with session_scope(database_url) as session:
+        mark = session.get(db.PeriodMark, history[school.pupils[0]].id)
+        assert (mark.computed_value, mark.override_value, mark.status) == (
+            "н/а", "4", "confirmed")
+        override = session.scalar(select(db.GradebookAuditEvent).where(
+            db.GradebookAuditEvent.action == "override",
+            db.GradebookAuditEvent.object_id == mark.id))
+        assert (override.actor_user_id, override.actor_role, override.reason) == (
+            school.deputy, "deputy_head", "Зачтены доклады по истории Крыма")
+        assert override.old_value["computed"]["value"] == "н/а"
