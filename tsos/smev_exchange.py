@@ -12,21 +12,25 @@ Each loop can stop at any point and start again without losing or repeating anyt
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.enrollment.intake import IntakeOutcome, process_message
 from activities.enrollment.transitions import queue_cancel_response
+from gateways.epgu import ParsedCancel, parse
 from gateways.smev.client import SmevClient
 from gateways.smev.errors import SmevError
 from gateways.smev.parsing import IncomingRequest, UnreadableMessage
@@ -39,12 +43,25 @@ from tsos.db.enrollment import (
 from tsos.db.session import session_scope
 from workflows import task_queues
 from workflows.enrollment.application import FirstGradeApplicationWorkflow
-from workflows.enrollment.messages import ApplicationFacts
+from workflows.enrollment.messages import ApplicationFacts, PortalCancel
 
 log = logging.getLogger(__name__)
 
 # Only one intake may run per database: arrival order is the duplicate tie-break.
 INTAKE_LOCK = 0x7505_0001
+# The outcome of a portal cancel stored but not yet given to its workflow.
+CANCEL_PENDING = "cancel_pending"
+
+
+class _CancelContext:
+    """What the EPGU reader asks while a stored cancel is read again (nothing of schools)."""
+
+    def __init__(self, region_oktmo: str, now: datetime) -> None:
+        self.region_oktmo = region_oktmo
+        self.now = now
+
+    def school_admits_first_grade(self, school_code: str, filing_date: datetime) -> bool:
+        return True
 
 
 @dataclass
@@ -57,6 +74,12 @@ class ExchangeConfig:
     # Requests taken in a row before one commit stores them all.
     take: int = 20
     task_queue: str = task_queues.MAIN
+    # How often registered applications without a workflow, and cancels not forwarded,
+    # are looked for (Temporal was unavailable); after a failure the wait grows to the max.
+    sweep_interval: float = 5.0
+    sweep_backoff_max: float = 60.0
+    # Rows taken by one sweep: the rest wait for the next one.
+    sweep_limit: int = 100
 
 
 class SmevExchange:
@@ -70,6 +93,11 @@ class SmevExchange:
         self.outbox_event = asyncio.Event()
         self.starts = asyncio.Semaphore(32)
         self.started: list[int] = []
+        # Applications whose start is scheduled or done but not yet recorded: the sweep
+        # leaves them alone.
+        self.in_flight: set[int] = set()
+        self.sweep_backoff = 0.0
+        self.next_sweep = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         self.loop = asyncio.get_running_loop()
@@ -141,9 +169,19 @@ class SmevExchange:
     # --- intake ------------------------------------------------------------------------
 
     async def _intake(self, stop: asyncio.Event) -> None:
-        await self._start_unstarted()
+        sweep: asyncio.Task | None = None  # type: ignore[type-arg]
         while not stop.is_set():
-            processed = await asyncio.to_thread(self._intake_batch)
+            # Workflows not started (a crash, or Temporal unavailable) and cancels not
+            # forwarded are taken again in the background; the intake goes on meanwhile.
+            if (sweep is None or sweep.done()) and time.monotonic() >= self.next_sweep:
+                sweep = asyncio.create_task(self._sweep())
+            try:
+                processed = await asyncio.to_thread(self._intake_batch)
+            except Exception:
+                # The database, most likely: nothing was committed, the messages stay new.
+                log.exception("intake batch failed; trying again")
+                await _sleep(stop, self.config.poll_interval * 5)
+                continue
             if processed:
                 self.outbox_event.set()
                 continue
@@ -153,6 +191,9 @@ class SmevExchange:
                 await asyncio.wait_for(self.inbox_event.wait(), self.config.poll_interval)
             except TimeoutError:
                 pass
+        if sweep is not None and not sweep.done():
+            sweep.cancel()
+            await asyncio.gather(sweep, return_exceptions=True)
 
     def _intake_batch(self, limit: int = 100) -> int:
         """Take up to `limit` new messages in arrival order, in one transaction.
@@ -190,14 +231,11 @@ class SmevExchange:
                 .order_by(SmevInboxMessage.id).limit(limit).with_for_update()))
             for inbox in inboxes:
                 if not isolated:
-                    outcomes.append(process_message(session, inbox, now=self.clock.now(),
-                                                    region_oktmo=self.config.region_oktmo))
+                    outcomes.append(self._process(session, inbox))
                     continue
                 try:
                     with session.begin_nested():
-                        outcomes.append(process_message(
-                            session, inbox, now=self.clock.now(),
-                            region_oktmo=self.config.region_oktmo))
+                        outcomes.append(self._process(session, inbox))
                 except Exception as exc:
                     # A bug or bad data must not stop the queue: the message is kept as
                     # failed, with the error, for an operator to replay.
@@ -207,38 +245,64 @@ class SmevExchange:
                     outcomes.append(IntakeOutcome())
         return outcomes
 
+    def _process(self, session: Session, inbox: SmevInboxMessage) -> IntakeOutcome:
+        outcome = process_message(session, inbox, now=self.clock.now(),
+                                  region_oktmo=self.config.region_oktmo)
+        if outcome.cancel is not None:
+            # Forwarded after the commit; until the workflow has it the row says so, and
+            # the sweep forwards it again (Temporal unavailable, or a crash in between).
+            inbox.outcome = CANCEL_PENDING
+        return outcome
+
     def _after_commit(self, outcomes: list[IntakeOutcome]) -> None:
         for outcome in outcomes:
             if outcome.start is not None:
                 # Started in the background: registration does not wait for the engine.
+                self.in_flight.add(outcome.start.application_id)
                 future = asyncio.run_coroutine_threadsafe(
                     self._start_workflow(outcome.start), self.loop)
                 self.pending_starts.add(future)
                 future.add_done_callback(self.pending_starts.discard)
             if outcome.cancel is not None and outcome.cancel_workflow_id is not None:
-                # A cancellation waits until the workflows registered before it exist.
-                for future in list(self.pending_starts):
-                    future.result()
+                if self.sweep_backoff > 0:
+                    # Temporal is failing: the sweep forwards it once it is back, without
+                    # holding up the intake meanwhile.
+                    continue
+                # A cancellation waits until the workflows registered before it exist (or
+                # failed to start: then the cancel waits for the sweep, like its workflow).
+                concurrent.futures.wait(list(self.pending_starts), timeout=60)
                 asyncio.run_coroutine_threadsafe(
                     self._forward_cancel(outcome.cancel_workflow_id, outcome.cancel),
                     self.loop).result()
 
-    async def _start_workflow(self, facts: ApplicationFacts) -> None:
-        async with self.starts:
-            try:
-                await self.temporal.start_workflow(
-                    FirstGradeApplicationWorkflow.run, facts,
-                    id=f"first-grade-{facts.order_id}", task_queue=self.config.task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
-            except WorkflowAlreadyStartedError:
-                pass
+    async def _start_workflow(self, facts: ApplicationFacts) -> bool:
+        """Start one application's workflow; False (logged) when Temporal refused or was
+        unreachable: the application stays unstarted, for the sweep."""
+        try:
+            async with self.starts:
+                try:
+                    await self.temporal.start_workflow(
+                        FirstGradeApplicationWorkflow.run, facts,
+                        id=f"first-grade-{facts.order_id}",
+                        task_queue=self.config.task_queue,
+                        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+                except WorkflowAlreadyStartedError:
+                    pass
+        except Exception as exc:
+            self.in_flight.discard(facts.application_id)
+            self._sweep_failed()
+            log.warning("workflow start failed; the sweep tries again",
+                        extra={"application_id": facts.application_id,
+                               "order_id": facts.order_id, "error": type(exc).__name__})
+            return False
         self.started.append(facts.application_id)
         if len(self.started) >= 50:
             await asyncio.to_thread(self._mark_started)
+        return True
 
     def _mark_started(self) -> None:
         """Record started workflows, many at a time; a crash before it only means the
-        start is tried again (and found done) on the next run."""
+        start is tried again (and found done) by the next sweep."""
         ids, self.started = self.started, []
         if not ids:
             return
@@ -246,36 +310,123 @@ class SmevExchange:
             session.execute(update(FirstGradeApplication)
                             .where(FirstGradeApplication.id.in_(ids))
                             .values(workflow_started=True))
+        self.in_flight.difference_update(ids)
 
-    async def _start_unstarted(self) -> None:
-        """Workflows of applications registered just before a crash."""
-        def pending() -> list[ApplicationFacts]:
-            from activities.enrollment.facts import facts_of
+    def _sweep_failed(self) -> None:
+        """Something Temporal had to do failed: look again later, and later each time."""
+        self.sweep_backoff = min(max(self.sweep_backoff * 2, self.config.sweep_interval),
+                                 self.config.sweep_backoff_max)
+        self.next_sweep = time.monotonic() + self.sweep_backoff
 
-            with session_scope(self.config.database_url) as session:
-                apps = session.scalars(select(FirstGradeApplication).where(
-                    FirstGradeApplication.workflow_started.is_(False)))
-                return [facts_of(session, app) for app in apps]
+    async def _sweep(self) -> None:
+        """Start the workflows not started, then forward the cancels not forwarded.
 
-        for facts in await asyncio.to_thread(pending):
-            await self._start_workflow(facts)
+        Bounded (`sweep_limit` rows of each, by partial indexes), so it stays cheap when
+        nothing is pending and does not flood Temporal when it comes back.
+        """
+        self.next_sweep = time.monotonic() + self.config.sweep_interval
+        try:
+            await asyncio.to_thread(self._mark_started)
+            facts = await asyncio.to_thread(self._unstarted)
+            started = await asyncio.gather(*(self._start_workflow(f) for f in facts))
+            if not all(started):
+                return
+            await asyncio.to_thread(self._mark_started)
+            for workflow_id, cancel in await asyncio.to_thread(self._cancels_pending):
+                if not await self._forward_cancel(workflow_id, cancel):
+                    return
+            self.sweep_backoff = 0.0
+        except Exception:
+            log.exception("sweep of unstarted workflows and pending cancels failed")
+            self._sweep_failed()
 
-    async def _forward_cancel(self, workflow_id: str, cancel) -> None:  # type: ignore[no-untyped-def]
+    def _unstarted(self) -> list[ApplicationFacts]:
+        from activities.enrollment.facts import facts_of
+
+        skip = list(self.in_flight)
+        with session_scope(self.config.database_url) as session:
+            query = (select(FirstGradeApplication)
+                     .where(FirstGradeApplication.workflow_started.is_(False))
+                     .order_by(FirstGradeApplication.id).limit(self.config.sweep_limit))
+            if skip:
+                query = query.where(FirstGradeApplication.id.not_in(skip))
+            apps = list(session.scalars(query))
+            facts = [facts_of(session, app) for app in apps]
+        self.in_flight.update(f.application_id for f in facts)
+        return facts
+
+    def _cancels_pending(self) -> list[tuple[str, PortalCancel]]:
+        """Cancels stored but not yet given to their workflow, rebuilt from the inbox."""
+        found = []
+        with session_scope(self.config.database_url) as session:
+            inboxes = list(session.scalars(
+                select(SmevInboxMessage).where(SmevInboxMessage.outcome == CANCEL_PENDING)
+                .order_by(SmevInboxMessage.id).limit(self.config.sweep_limit)))
+            for inbox in inboxes:
+                parsed = None
+                if inbox.payload is not None:
+                    parsed = parse(inbox.payload, _CancelContext(self.config.region_oktmo,
+                                                                 self.clock.now()))
+                app = session.scalar(select(FirstGradeApplication).where(
+                    FirstGradeApplication.order_id == inbox.order_id))
+                if not isinstance(parsed, ParsedCancel) or app is None:
+                    log.error("pending cancel cannot be rebuilt; needs an operator",
+                              extra={"inbox_id": inbox.id})
+                    inbox.outcome, inbox.error = "cancel_not_forwarded", "cannot be rebuilt"
+                    continue
+                found.append((app.workflow_id, PortalCancel(
+                    inbox_id=inbox.id, reason=parsed.request.reason,
+                    received_at=inbox.received_at)))
+        return found
+
+    async def _forward_cancel(self, workflow_id: str, cancel: PortalCancel) -> bool:
+        """Give a portal cancel to its workflow; False when it must be tried again."""
         handle: WorkflowHandle = self.temporal.get_workflow_handle(workflow_id)
         try:
             await handle.signal(FirstGradeApplicationWorkflow.portal_cancel, cancel)
-        except RPCError:
-            # The workflow finished between intake and the signal: the application is
-            # closed, and the portal hears so.
-            await asyncio.to_thread(self._cancel_too_late, cancel.inbox_id)
+        except RPCError as exc:
+            if (exc.status == RPCStatusCode.NOT_FOUND
+                    and await asyncio.to_thread(self._workflow_was_started, workflow_id)):
+                # The workflow finished between intake and the signal: the application is
+                # closed, and the portal hears so.
+                await asyncio.to_thread(self._cancel_too_late, cancel.inbox_id)
+                return True
+            # Temporal unavailable, or the workflow not started yet: the sweep tries again.
+            self._sweep_failed()
+            log.warning("portal cancel not forwarded; the sweep tries again",
+                        extra={"inbox_id": cancel.inbox_id, "status": exc.status.name})
+            return False
+        except Exception as exc:
+            self._sweep_failed()
+            log.warning("portal cancel not forwarded; the sweep tries again",
+                        extra={"inbox_id": cancel.inbox_id, "error": type(exc).__name__})
+            return False
+        await asyncio.to_thread(self._cancel_forwarded, cancel.inbox_id)
+        return True
+
+    def _workflow_was_started(self, workflow_id: str) -> bool:
+        with session_scope(self.config.database_url) as session:
+            return bool(session.scalar(select(FirstGradeApplication.workflow_started).where(
+                FirstGradeApplication.workflow_id == workflow_id)))
+
+    def _cancel_forwarded(self, inbox_id: int) -> None:
+        # Only if the workflow has not answered it already (its answer sets the outcome).
+        with session_scope(self.config.database_url) as session:
+            session.execute(update(SmevInboxMessage).where(
+                SmevInboxMessage.id == inbox_id, SmevInboxMessage.outcome == CANCEL_PENDING)
+                .values(outcome="cancel_forwarded"))
 
     def _cancel_too_late(self, inbox_id: int) -> None:
         with session_scope(self.config.database_url) as session:
             inbox = session.get(SmevInboxMessage, inbox_id)
             assert inbox is not None and inbox.order_id is not None
-            queue_cancel_response(session, inbox=inbox, order_id=inbox.order_id,
-                                  result="REJECTED", comment="Рассмотрение заявления уже "
-                                  "завершено; отменить его нельзя.", application_id=None)
+            answered = session.scalar(select(SmevOutboxMessage.id).where(
+                SmevOutboxMessage.dedup_key == f"inbox:{inbox_id}:answer"))
+            if answered is None:
+                queue_cancel_response(session, inbox=inbox, order_id=inbox.order_id,
+                                      result="REJECTED", comment="Рассмотрение заявления "
+                                      "уже завершено; отменить его нельзя.",
+                                      application_id=None)
             inbox.outcome = "cancel_closed_application"
 
     # --- sender ------------------------------------------------------------------------

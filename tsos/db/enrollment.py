@@ -50,6 +50,9 @@ class SmevInboxMessage(Base):
 
     __table_args__ = (
         Index("ix_smev_inbox_new", "id", postgresql_where=text("state = 'new'")),
+        # Portal cancels not yet forwarded to their workflow (Temporal unavailable).
+        Index("ix_smev_inbox_cancel_pending", "id",
+              postgresql_where=text("outcome = 'cancel_pending'")),
     )
 
 
@@ -162,6 +165,9 @@ class FirstGradeApplication(Timestamped, Base):
               "child_key", unique=True,
               postgresql_where=text("closed_at IS NULL")),
         Index(None, "organization_id", "state"),
+        # Registered, but the workflow not started yet (Temporal unavailable): the sweep.
+        Index("ix_first_grade_applications_unstarted", "id",
+              postgresql_where=text("NOT workflow_started")),
     )
 
 
