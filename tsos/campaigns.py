@@ -77,7 +77,7 @@ def campaign_inputs(campaign_id: int, config: CampaignConfig,
     inputs = []
     for school in config.schools:
         closes_at = (config.local(school.wave1_closed_at) if school.wave1_closed_at
-                     else end_of(config.campaign.wave1.end))
+                     else config.default_wave1_closes_at)
         inputs.append(CampaignSchoolInput(
             campaign_id=campaign_id, organization_id=organizations[school.code],
             school_code=school.code, places=school.first_grade_places,

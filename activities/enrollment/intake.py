@@ -79,8 +79,13 @@ class _Context:
         self.now = now
 
     def school_admits_first_grade(self, school_code: str, filing_date: datetime) -> bool:
-        # Known and taking part in a loaded campaign; whether the filing falls inside that
-        # campaign's window is answered separately, with 334.
+        # Taking part in the campaign whose window holds the filing (a school of another
+        # year's campaign only is not this campaign's); a filing outside every window is
+        # answered separately, with 334, for any school of a loaded campaign.
+        campaign, _ = _campaign_for(self._session, filing_date)
+        if campaign is not None:
+            return any(school.code == school_code
+                       for school in campaign_config(self._session, campaign.id).schools)
         return school_code in _batch_cached(self._session, "campaign_school_codes", lambda: set(
             self._session.scalars(select(Organization.code).join(CampaignSchool))))
 
@@ -279,7 +284,11 @@ def _application(session: Session, inbox: SmevInboxMessage, parsed: ParsedApplic
                                                  "kept_application_id": existing.id})
         return None
 
-    evaluation = _evaluate(session, data, config, school, org)
+    # A school that closed wave 1 early has opened its wave 2 since: a filing from then on
+    # belongs to wave 2 at once, not held for it (п. 18 Порядка приёма).
+    opened_early_at = session.scalar(select(CampaignSchool.wave1_closed_at).where(
+        CampaignSchool.campaign_id == campaign.id, CampaignSchool.organization_id == org.id))
+    evaluation = _evaluate(session, data, config, school, org, opened_early_at)
     app = FirstGradeApplication(
         order_id=data.order_id, campaign_id=campaign.id, organization_id=org.id,
         contract=namespace, request_message_id=inbox.message_id, reply_to=inbox.reply_to,
@@ -313,7 +322,7 @@ def _application(session: Session, inbox: SmevInboxMessage, parsed: ParsedApplic
 
 
 def _evaluate(session: Session, data: ApplicationData, config: CampaignConfig, school,  # type: ignore[no-untyped-def]
-              org: Organization) -> dict:
+              org: Organization, wave2_opened_early_at: datetime | None) -> dict:
     """Age, right, territory and wave of an application, each with its basis in words."""
     basis: dict[str, str] = {}
 
@@ -341,7 +350,8 @@ def _evaluate(session: Session, data: ApplicationData, config: CampaignConfig, s
             basis["right"] = f"{right.value} ({data.priority_right.basis_code})"
 
     decision = decide_wave(data.filing_date, campaign=config, school=school,
-                           has_priority_right=right is not None, resident=resident)
+                           has_priority_right=right is not None, resident=resident,
+                           wave2_opens_at=wave2_opened_early_at)
     basis["wave"] = decision.outcome.value
     wave_name = {WaveOutcome.WAVE1: "wave1", WaveOutcome.DEFERRED_TO_WAVE2: "deferred",
                  WaveOutcome.WAVE2: "wave2"}[decision.outcome]

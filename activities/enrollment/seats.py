@@ -150,7 +150,10 @@ def allocate_wave1(inp: AllocationInput) -> AllocationResult:
         school = session.scalar(select(CampaignSchool).where(
             CampaignSchool.campaign_id == inp.campaign_id,
             CampaignSchool.organization_id == inp.organization_id))
-        if school is not None and school.wave1_closed_at is None:
+        # The row records an early close only (its wave 2 opens then): a close by the
+        # calendar leaves wave 2 to open on the file's date.
+        if (school is not None and school.wave1_closed_at is None
+                and inp.closed_at < config.default_wave1_closes_at):
             school.wave1_closed_at = inp.closed_at
         held = _held(session, inp.campaign_id, inp.organization_id)
         log.info("wave 1 allocated", extra={"organization_id": inp.organization_id,

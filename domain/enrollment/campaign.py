@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -298,6 +298,12 @@ class CampaignConfig(_Model):
     @property
     def wave1_opens_at(self) -> datetime:
         return datetime.combine(self.campaign.wave1.start, time(0), self.time_zone)
+
+    @property
+    def default_wave1_closes_at(self) -> datetime:
+        """The end of wave 1's last day by the calendar: midnight after it, local time."""
+        return datetime.combine(self.campaign.wave1.end + timedelta(days=1), time(0),
+                                self.time_zone)
 
     @property
     def default_wave2_opens_at(self) -> datetime:

@@ -54,17 +54,19 @@ async def skipping_worker(time_skipping_env, settings, database_url, queue_names
             pass
 
 
-async def _register(env, database_url: str, queue: str, payload: bytes) -> int:
-    """What the SMEV intake does with one stored message, then the workflow start."""
+async def _register(env, database_url: str, queue: str, payload: bytes,
+                    now: datetime | None = None) -> int:
+    """What the SMEV intake does with one stored message, then the workflow start; `now` is
+    the intake's clock (the server's, where a test follows it)."""
     def intake() -> tuple[int, object]:
+        at = now or datetime.now(UTC)
         with session_scope(database_url) as session:
             inbox = SmevInboxMessage(message_id=str(uuid.uuid1()), reply_to="portal|reply",
-                                     received_at=datetime.now(UTC), raw=payload,
-                                     payload=payload, state="new")
+                                     received_at=at, raw=payload, payload=payload,
+                                     state="new")
             session.add(inbox)
             session.flush()
-            outcome = process_message(session, inbox, now=datetime.now(UTC),
-                                      region_oktmo="67000000")
+            outcome = process_message(session, inbox, now=at, region_oktmo="67000000")
             assert outcome.start is not None, inbox.outcome
             return outcome.start.order_id, outcome.start
 
@@ -179,3 +181,81 @@ async def test_an_unsigned_wave1_order_is_flagged_when_overdue(
         flagged = session.scalar(select(AuditEvent).where(
             AuditEvent.action == "enrollment_order.overdue"))
         assert flagged is not None and flagged.new_value == {"applications_waiting": 1}
+
+
+async def test_a_school_that_closed_wave1_early_takes_later_filings_into_wave2(
+        skipping_worker, settings, database_url, queue_names) -> None:
+    from tsos.db.enrollment import CampaignSchool
+    from workflows.enrollment.campaign import FirstGradeSchoolCampaignWorkflow
+    from workflows.enrollment.ids import campaign_workflow_id
+
+    env = skipping_worker
+    queue = queue_names[task_queues.MAIN]
+    # The server's clock, which earlier tests of the session have moved on.
+    now = await env.get_current_time()
+    with session_scope(database_url) as session:
+        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=3), settings)
+    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+
+    resident = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=3001, filing_date=now - timedelta(hours=3)), now=now)
+    held = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=3002, filing_date=now - timedelta(hours=2),
+        child_surname="Приезжий", birth_doc_number="531410", street="ул. Дальняя",
+        house="5"), now=now)
+    await _until(database_url, held, ["1", "315"])
+    await _until(database_url, resident, ["1", "311"])
+    handle = env.client.get_workflow_handle(f"first-grade-{resident}")
+    await handle.execute_update(FirstGradeApplicationWorkflow.invite_to_present_documents,
+                                Invite(actor="Специалист"))
+    await handle.execute_update(FirstGradeApplicationWorkflow.confirm_documents,
+                                StaffStep(actor="Специалист"))
+
+    # Every wave-1 applicant served: the school closes wave 1 early and opens its wave 2,
+    # releasing the held application at once, not on the calendar's date.
+    campaign = env.client.get_workflow_handle(campaign_workflow_id(inputs[0].campaign_id,
+                                                                   inputs[0].school_code))
+    view = await campaign.execute_update(FirstGradeSchoolCampaignWorkflow.close_wave1_early,
+                                         StaffStep(actor="Директор"))
+    assert view.phase in ("wave1_allocated", "wave2")
+    await _until(database_url, held, ["1", "315", "311"])
+
+    # A filing after the early opening, from outside the territory, is a wave-2 one: taken
+    # into review, not held for an opening that has already passed.
+    with session_scope(database_url) as session:
+        opened = session.scalar(select(CampaignSchool.wave1_closed_at))
+    assert opened is not None
+    later = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=3003, filing_date=opened + timedelta(minutes=1),
+        child_surname="Поздний", birth_doc_number="531411", street="ул. Дальняя",
+        house="9"), now=opened + timedelta(minutes=2))
+    await _until(database_url, later, ["1", "311"])
+    with session_scope(database_url) as session:
+        app = session.scalar(select(FirstGradeApplication)
+                             .where(FirstGradeApplication.order_id == later))
+        assert app.wave == 2 and not app.deferred
+
+
+async def test_a_calendar_close_of_wave1_is_not_recorded_as_an_early_one(
+        skipping_worker, settings, database_url, queue_names) -> None:
+    from tsos.db.enrollment import CampaignSchool
+
+    env = skipping_worker
+    queue = queue_names[task_queues.MAIN]
+    # The server's clock, which earlier tests of the session have moved on.
+    now = await env.get_current_time()
+    with session_scope(database_url) as session:
+        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=1), settings)
+    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+    held = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=3101, filing_date=now - timedelta(hours=2),
+        street="ул. Дальняя", house="5"), now=now)
+    await _until(database_url, held, ["1", "315"])
+
+    # Wave 1 ends in 10 days by the calendar; wave 2 opens 5 days after that.
+    await env.sleep(timedelta(days=12))
+    with session_scope(database_url) as session:
+        assert session.scalar(select(CampaignSchool.wave1_closed_at)) is None
+    assert _codes(database_url, held) == ["1", "315"]
+    await env.sleep(timedelta(days=4))
+    await _until(database_url, held, ["1", "315", "311"])

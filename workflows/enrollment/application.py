@@ -91,6 +91,8 @@ class FirstGradeApplicationWorkflow:
 
         if facts.wave == "deferred":
             await self._step(E.DEFER_TO_SECOND_WAVE)
+            if workflow.patched("enrollment-held-application-tells-its-campaign"):
+                await self._tell_campaign_held()
             await self._wait("wave2", lambda: self.wave2_decision is not None)
             assert self.wave2_decision is not None
             if not self.wave2_decision.granted:
@@ -167,6 +169,19 @@ class FirstGradeApplicationWorkflow:
                                rule="documents_not_presented_in_time",
                                clause="п. 26 Порядка приёма")
         self.deadline = None
+
+    async def _tell_campaign_held(self) -> None:
+        """Held for wave 2: a school whose wave 2 is already open decides at once.
+
+        The campaign takes the held applications from the database when its wave 2 opens;
+        one held after that moment (a foreign child's check that ended later, an intake that
+        lagged behind the opening) would otherwise wait for an opening that has passed.
+        """
+        assert self.facts is not None
+        campaign = workflow.get_external_workflow_handle(
+            campaign_workflow_id(self.facts.campaign_id, self.facts.school_code))
+        await campaign.signal("held_for_wave2", SeatRequest(
+            application_id=self.facts.application_id, workflow_id=workflow.info().workflow_id))
 
     async def _ask_for_seat(self) -> None:
         assert self.facts is not None

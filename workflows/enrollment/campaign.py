@@ -51,6 +51,8 @@ class FirstGradeSchoolCampaignWorkflow:
         self.wave1_closed_at = None
         self.wave2_opened_at = None
         self.order_due = None
+        # Held applications given their wave-2 decision, so that one is never decided twice.
+        self.wave2_decided: set[int] = set()
         self.reminder: asyncio.Task[None] | None = None
         self.lock = asyncio.Lock()
 
@@ -130,6 +132,7 @@ class FirstGradeSchoolCampaignWorkflow:
                 **ACTIVITY_OPTIONS,
             )
             for item in result.decisions:
+                self.wave2_decided.add(item.application_id)
                 handle = workflow.get_external_workflow_handle(item.workflow_id)
                 await handle.signal("wave2_opened", item.decision)
             self.seats_held = result.seats_held
@@ -159,6 +162,28 @@ class FirstGradeSchoolCampaignWorkflow:
             if decision.granted:
                 self.seats_held += 1
             await self._tell([request], {request.application_id: decision})
+
+    @workflow.signal
+    async def held_for_wave2(self, request: SeatRequest) -> None:
+        """An application held for wave 2 after it opened: decided now, first come first
+        served against the places left. Before the opening it waits to be taken with the
+        others in FilingDate order (open_wave2 reads them from the database)."""
+        assert self.input is not None
+        async with self.lock:
+            if self.phase != "wave2" or request.application_id in self.wave2_decided:
+                return
+            self.wave2_decided.add(request.application_id)
+            decision = await workflow.execute_activity(
+                acts.decide_seat,
+                acts.SeatInput(campaign_id=self.input.campaign_id,
+                               organization_id=self.input.organization_id,
+                               application_id=request.application_id),
+                **ACTIVITY_OPTIONS,
+            )
+            if decision.granted:
+                self.seats_held += 1
+            handle = workflow.get_external_workflow_handle(request.workflow_id)
+            await handle.signal("wave2_opened", decision)
 
     @workflow.signal
     def seat_released(self) -> None:
