@@ -3,6 +3,7 @@ a term mark."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from datetime import date, timedelta
@@ -85,9 +86,15 @@ async def test_year_grading_follows_the_configured_method(
         handle = await env.client.start_workflow(
             TermGradingWorkflow.run, inp, task_queue=queue,
             id=grading_workflow_id(school.org_code, school.year_id, None))
+        # Terms checked, marks proposed: the teachers' phase within about 10 s, or a clear failure.
         for _ in range(200):
-            if (await handle.query(TermGradingWorkflow.view)).phase == "teachers":
+            view = await handle.query(TermGradingWorkflow.view)
+            if view.phase == "teachers":
                 break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(
+                f"the year grading did not reach the teachers' phase in about 10 s: {view.phase}")
         with session_scope(database_url) as session:
             year_marks = {row.pupil_id: row for row in session.scalars(select(
                 db.PeriodMark).where(db.PeriodMark.period_kind == "year",
