@@ -10,14 +10,21 @@ from sqlalchemy import func, select
 
 from activities.certificates import computing, forming
 from activities.certificates.context import CertificateRuleError
-from domain.gradebook.audit import Actor
+from domain.gradebook.audit import SYSTEM, Actor
 from domain.gradebook.locks import WriteRefused
 from domain.gradebook.marks import MarkValue
-from tests.certificates.school import GRADUATION_YEAR, ZONE, School, context, moment
+from tests.certificates.school import (
+    GRADUATION_YEAR,
+    PUPILS,
+    ZONE,
+    School,
+    context,
+    moment,
+)
 from tsos.db import certificates as cdb
 from tsos.db import gradebook as gb
 from tsos.db.session import session_scope
-from tsos.gradebook import corrections, structure, term_marks
+from tsos.gradebook import corrections, history, recompute, structure, term_marks
 from tsos.gradebook.context import WriteContext
 from tsos.gradebook.journal import JournalWriter, MarkEntry
 
@@ -157,3 +164,48 @@ def test_cancel_before_issue_releases_the_lock_and_is_audited(database_url, scho
         JournalWriter(WriteContext(session, Actor(school.teacher, "teacher"), LATER,
                                    school.org_id)).add_marks(
             lesson_id, [MarkEntry(pupil, MarkValue.of(5), "homework")])
+
+
+def test_history_import_and_a_recompute_are_refused_under_the_lock(
+        database_url, school) -> None:
+    # Two more write paths into the locked year marks: loading history over the
+    # certificate's year (once that year is over) and the system's recompute of a year mark.
+    index = 1
+    pupil = school.pupils[index]
+    surname, name, patronymic, _, birth, _, _ = PUPILS[index]
+    _form_class(database_url, school)
+    year_mark = school.year_marks[(pupil, "physics")]
+    with session_scope(database_url) as session:
+        before_value = session.get(gb.PeriodMark, year_mark).computed_value
+    before = _refusals(database_url)
+
+    history_row = {
+        "school_year": "2025/2026", "grade": "9", "class_letter": "А", "surname": surname,
+        "name": name, "patronymic": patronymic or "", "birth_date": birth.isoformat(),
+        "subject": "physics", "period": "год", "mark": "5",
+    }
+    with session_scope(database_url) as session:
+        report = history.import_history(
+            session, school.org_id, [(2, history_row)],
+            actor=Actor(school.deputy, "deputy_head"), at=moment(date(2026, 9, 15)))
+    assert report.marks == 0
+    [problem] = report.problems
+    assert problem.row == 2
+    assert "сформированном аттестате" in problem.message
+    assert _refusals(database_url) == before + 1
+
+    with pytest.raises(WriteRefused) as refused, session_scope(database_url) as session:
+        klass = structure.get_class(session, school.class_id)
+        recompute.recompute_year(
+            WriteContext(session, SYSTEM, LATER, school.org_id), klass, pupil,
+            school.subjects["physics"], caused_by=0)
+    assert refused.value.http_status == 409
+    assert refused.value.code == "certificate_locked"
+    assert _refusals(database_url) == before + 2
+
+    with session_scope(database_url) as session:
+        row = session.get(gb.PeriodMark, year_mark)
+        assert row.computed_value == before_value and row.source == "computed"
+        imported = session.scalar(select(func.count()).select_from(gb.PeriodMark).where(
+            gb.PeriodMark.pupil_id == pupil, gb.PeriodMark.source == "imported"))
+        assert imported == 0
