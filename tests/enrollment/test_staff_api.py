@@ -251,6 +251,8 @@ async def test_invite_confirm_sign_enroll(portal, api_client, token_for,
     assert enrolled["enrollment_order"]["number"] == "17-1кл/2026"
     last = enrolled["events"][-1]
     assert last["rule"] == "enrollment_order" and "17-1кл/2026" in last["comment"]
+    # The seat that the order rests on, decided at the close of wave 1, is its basis too.
+    assert last["details"]["seat_clause"] and last["details"]["seat_rule"] != "enrollment_order"
     assert [s["code"] for s in enrolled["outbox"]] == ["1", "311", "312", "314", "3"]
 
     orders = await api_client.get(f"{BASE}/schools/{SCHOOL}/enrollment-orders",

@@ -131,7 +131,8 @@ class FirstGradeApplicationWorkflow:
         await self._finish(E.ENROLL, placeholders={
             "enrollment_order_number": self.enrolled.number,
             "enrollment_order_date": self.enrolled.order_date.strftime("%d.%m.%Y"),
-        }, rule="enrollment_order", clause="п. 21 Порядка приёма (приказ № 458)")
+        }, rule="enrollment_order", clause="п. 21 Порядка приёма (приказ № 458)",
+            details=self._seat_basis())
 
     async def _foreign_documents_check(self) -> None:
         result = await self._step(E.START_FOREIGN_DOCUMENTS_CHECK)
@@ -196,24 +197,37 @@ class FirstGradeApplicationWorkflow:
             await self._finish(E.REFUSE_NO_PLACES, rule=decision.rule, clause=decision.clause)
         self.seat_held = True
 
+    def _seat_basis(self) -> dict[str, str]:
+        """The allocation that gave the seat, kept with the enrollment as its basis: the
+        seat itself makes no status of its own."""
+        decision = self.seat_decision or self.wave2_decision
+        if decision is None:
+            return {}
+        basis = {"seat_rule": decision.rule, "seat_clause": decision.clause}
+        if decision.position is not None:
+            basis["seat_position"] = str(decision.position)
+        return basis
+
     # --- transitions -----------------------------------------------------------------
 
     async def _step(self, event: E, *, actor: str = "система",
                     placeholders: dict[str, str] | None = None, rule: str | None = None,
-                    clause: str | None = None) -> TransitionResult:
+                    clause: str | None = None,
+                    details: dict[str, str] | None = None) -> TransitionResult:
         async with self.lock:
             if self.terminal:
                 raise _Closed()
             return await self._apply(event, actor=actor, placeholders=placeholders,
-                                     rule=rule, clause=clause)
+                                     rule=rule, clause=clause, details=details)
 
     async def _apply(self, event: E, *, actor: str, placeholders: dict[str, str] | None,
-                     rule: str | None, clause: str | None) -> TransitionResult:
+                     rule: str | None, clause: str | None,
+                     details: dict[str, str] | None = None) -> TransitionResult:
         assert self.facts is not None
         self.seq += 1
         request = TransitionRequest(application_id=self.facts.application_id, seq=self.seq,
                                     event=event.value, actor=actor, rule=rule, clause=clause,
-                                    placeholders=placeholders or {})
+                                    placeholders=placeholders or {}, details=details or {})
         while True:
             try:
                 result = await workflow.execute_activity(acts.apply_transition, request,
