@@ -514,7 +514,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "TSOS_TASK_QUEUE_SUFFIX": f"-bench-{suffix}", "TSOS_LOG_LEVEL": "WARNING",
             "TSOS_SMEV_NODE_PORT": str(node.port),
             "TSOS_SMEV_POLL_INTERVAL": str(args.poll_interval),
-            "TSOS_DATA_DIR": str(tmp)}, tmp / "exchange.log")
+            "TSOS_DATA_DIR": str(tmp),
+            # Unsigned: bench_smev_signing.py reports what signing costs on its own.
+            "TSOS_SMEV_SIGN_LOCAL": "false"}, tmp / "exchange.log")
         exchange.start()
         cleanup.append(exchange.stop)
         await start_campaign_workflows(client, campaign.inputs,

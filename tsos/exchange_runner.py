@@ -7,7 +7,7 @@ import logging
 import signal
 
 from gateways.smev.client import SmevClient
-from gateways.smev.signing import make_signer, verify
+from gateways.smev.signing import generate_test_credentials, make_signer, verify
 from tsos.clock import SystemClock
 from tsos.runtime.temporal import Stopped
 from tsos.services import connect_temporal_with_retry, database_url
@@ -23,7 +23,10 @@ def make_settings_signer(settings: Settings):  # type: ignore[no-untyped-def]
     if settings.smev_key_path and settings.smev_cert_path:
         return make_signer(settings.smev_key_path, settings.smev_cert_path)
     if settings.smev_endpoint is None:
-        return None
+        if not settings.smev_sign_local:
+            return None
+        key_path, cert_path = generate_test_credentials(settings.data_dir / "smev-test-key")
+        return make_signer(key_path, cert_path)
     raise SystemExit("TSOS_SMEV_KEY and TSOS_SMEV_CERT are required to speak to SMEV "
                      f"at {settings.smev_endpoint}")
 

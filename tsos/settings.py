@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     smev_poll_interval_seconds: float = Field(1.0, alias="TSOS_SMEV_POLL_INTERVAL")
     smev_key_path: Path | None = Field(None, alias="TSOS_SMEV_KEY")
     smev_cert_path: Path | None = Field(None, alias="TSOS_SMEV_CERT")
+    # With no key of its own, what goes to the local node is signed with a generated test
+    # key, as SMEV would require; the enrollment benchmark turns it off (signing is measured
+    # by a benchmark of its own).
+    smev_sign_local: bool = Field(True, alias="TSOS_SMEV_SIGN_LOCAL")
 
     frdo_template_path: Path | None = Field(None, alias="TSOS_FRDO_TEMPLATE")
 
