@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer, Worker
 
@@ -267,7 +267,7 @@ async def test_a_blocked_close_takes_decisions_and_sends_undecided_marks_back(
                                     Period(school.year_id, school.quarter_ids[0]))
 
 
-async def _next_run(client, workflow_id: str, seen: list[str]) -> str:  # type: ignore[no-untyped-def]
+async def _next_run(client: Client, workflow_id: str, seen: list[str]) -> str:
     """The run that continued the last of `seen`, once it waits on its first timer (a
     reminder or the deadline): whatever it does at its start is done by then."""
     for _ in range(200):
@@ -380,11 +380,13 @@ async def test_runs_continued_as_new_wait_for_the_teachers_deadline_and_keep_the
     assert (view.proposals, view.reminders_sent) == (proposals, 3)
     with session_scope(database_url) as session:
         mark = session.get(db.PeriodMark, history[school.pupils[0]].id)
+        assert mark is not None
         assert (mark.computed_value, mark.override_value, mark.status) == (
             "н/а", "4", "confirmed")
         override = session.scalar(select(db.GradebookAuditEvent).where(
             db.GradebookAuditEvent.action == "override",
             db.GradebookAuditEvent.object_id == mark.id))
+        assert override is not None
         assert (override.actor_user_id, override.actor_role, override.reason) == (
             school.deputy, "deputy_head", "Зачтены доклады по истории Крыма")
         assert override.old_value["computed"]["value"] == "н/а"
