@@ -177,3 +177,13 @@ def test_a_split_class_counts_each_groups_lessons_apart(database_url, school) ->
         school.pupils[0]: 4, school.pupils[1]: 4, school.pupils[2]: 3, school.pupils[3]: 3}
     assert report.pupil_lessons == 14 and report.attended.denominator == 14
     assert "«Группа 1» — 3" in report.denominator and "14" in report.denominator
+
+    # The performance report counts the held lessons the same way, not 6 for the class.
+    with session_scope(database_url) as session:
+        school_class = structure.get_class(session, school.class_id)
+        performance = views.performance(session, school_class, school.algebra_id,
+                                        *Q1_PARAMS, None)
+    assert performance.held_lessons == 1
+    assert [(g.name, g.held_lessons) for g in performance.groups] == [("Группа 1", 3),
+                                                                     ("Группа 2", 2)]
+    assert "«Группа 2» — 2" in performance.held_lessons_over

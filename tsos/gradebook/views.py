@@ -12,7 +12,7 @@ from datetime import date, time
 from fractions import Fraction
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from domain.gradebook.arithmetic import shown_average
@@ -544,6 +544,13 @@ class PeriodMarkStatistics(BaseModel):
     quality: ShareOut
 
 
+class GroupLessons(BaseModel):
+    study_group_id: int
+    name: str
+    held_lessons: int
+    not_held_lessons: int
+
+
 class PerformanceReport(BaseModel):
     school_class_id: int
     class_name: str
@@ -551,7 +558,11 @@ class PerformanceReport(BaseModel):
     subject_name: str
     start: date
     end: date
+    # Held lessons of the whole class; a split class's group lessons are counted per group
+    # (no pupil attends both), as in the attendance report.
     held_lessons: int
+    groups: list[GroupLessons]
+    held_lessons_over: str
     pupils_on_roster: int
     pupils_with_marks: int
     # The mean of pupils' own averages: each pupil once, whatever groups they are in.
@@ -566,9 +577,12 @@ def performance(session: Session, school_class: db.SchoolClass, subject_id: int,
     subject = session.get(db.Subject, subject_id)
     assert subject is not None
     roster = {m.pupil_id for m in memberships(session, school_class.id, None, start, end)}
-    held = session.scalar(select(func.count()).select_from(db.Lesson).where(
+    lessons = [lesson_of(row) for row in session.scalars(select(db.Lesson).where(
         db.Lesson.school_class_id == school_class.id, db.Lesson.subject_id == subject_id,
-        db.Lesson.status == "held", db.Lesson.lesson_date.between(start, end))) or 0
+        db.Lesson.lesson_date.between(start, end)))]
+    held = sum(1 for lesson in lessons
+               if lesson.study_group_id is None and lesson.status.value == "held")
+    groups = _group_lessons(session, lessons)
     marks: dict[int, list[db.Mark]] = defaultdict(list)
     for row in session.scalars(select(db.Mark).where(
             db.Mark.pupil_id.in_(roster), db.Mark.subject_id == subject_id,
@@ -601,8 +615,9 @@ def performance(session: Session, school_class: db.SchoolClass, subject_id: int,
     mean = class_average(averages)
     return PerformanceReport(
         school_class_id=school_class.id, class_name=school_class.name, subject_id=subject_id,
-        subject_name=subject.name, start=start, end=end, held_lessons=held,
-        pupils_on_roster=len(roster), pupils_with_marks=len(averages),
+        subject_name=subject.name, start=start, end=end, held_lessons=held, groups=groups,
+        held_lessons_over=_held_lessons_text(held, groups), pupils_on_roster=len(roster),
+        pupils_with_marks=len(averages),
         class_average=_shown(mean),
         class_average_over=f"учеников с отметками: {len(averages)} из {len(roster)}",
         period_marks=statistics)
@@ -617,13 +632,6 @@ class PupilAttendanceOut(BaseModel):
     absent_excused: int
     late: int
     attended: ShareOut
-
-
-class GroupLessons(BaseModel):
-    study_group_id: int
-    name: str
-    held_lessons: int
-    not_held_lessons: int
 
 
 class AttendanceReport(BaseModel):
@@ -703,11 +711,17 @@ def _group_lessons(session: Session, lessons: list[Lesson]) -> list[GroupLessons
     return result
 
 
-def _attendance_denominator(held: int, groups: list[GroupLessons], pupil_lessons: int) -> str:
+def _held_lessons_text(held: int, groups: list[GroupLessons]) -> str:
     text = f"проведённых уроков всего класса: {held}"
     if groups:
         text += "; уроков групп: " + ", ".join(f"«{group.name}» — {group.held_lessons}"
                                                for group in groups)
+    return text
+
+
+def _attendance_denominator(held: int, groups: list[GroupLessons], pupil_lessons: int) -> str:
+    text = _held_lessons_text(held, groups)
+    if groups:
         text += " (у каждого ученика — уроки класса и своей группы)"
     return (f"{text}. Доли — от ученико-уроков: {pupil_lessons} (проведённые уроки, на "
             f"которых ученик был в списке)")
