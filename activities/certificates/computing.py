@@ -241,8 +241,17 @@ def report_issue(ctx: CertContext, certificate_id: int, line_code: str,
     if after_issue and certificate.disposition is not None:
         raise CertificateRuleError(
             "Документ уже заменён дубликатом: сообщите об ошибке в последнем выданном")
-    if (certificate.is_locked and not after_issue) or (
-            certificate.status is CertificateStatus.CANCELLED):
+    if certificate.is_locked and not after_issue:
+        # A correction request against locked marks: refused (409) and audited, as the
+        # gradebook refuses and audits writes under a certificate lock.
+        message = ("Отметки этого документа уже зафиксированы: исправление возможно только "
+                   "отменой документа до выдачи или через дубликат")
+        ctx.audit_refusal("mark_issue", None, "create", code="certificate_locked",
+                          reason=message, refs={"certificate_id": row.id,
+                                                "pupil_id": row.pupil_id})
+        log.info("mark issue refused: certificate %s is locked", row.id)
+        raise CertificateRuleError(message, code="certificate_locked")
+    if certificate.status is CertificateStatus.CANCELLED:
         raise CertificateRuleError(
             "Отметки этого документа уже зафиксированы: исправление возможно только "
             "отменой документа до выдачи или через дубликат")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,8 +17,10 @@ from domain.certificates.errors import (
     InvalidBlankNumber,
     TransitionNotAllowed,
 )
+from domain.gradebook.audit import Actor, refused_write
 from domain.gradebook.errors import GradebookError
 from gateways.frdo.errors import FrdoAlreadyExported, FrdoError, FrdoValidationFailed
+from tsos.gradebook import audit_log
 
 # Staff who run the certificate process; the deputy head answers mark issues.
 CERTIFICATE_ROLES = frozenset({"secretary", "school_head"})
@@ -94,6 +96,17 @@ class CertContext:
     def lock_actor(self) -> LockActor:
         return LockActor(self.user_id, self.role, self.at, self.workflow_id,
                          self.organization_id)
+
+    def audit_refusal(self, object_kind: str, object_id: int | None, action: str, *,
+                      code: str, reason: str, refs: Mapping[str, int]) -> None:
+        """Audit a refused write as the gradebook audits its refusals, in a transaction
+        of its own: the caller's rolls back with the refusal."""
+        event = refused_write(Actor(self.user_id, self.role), self.at, object_kind,
+                              object_id, action, code=code, reason=reason,
+                              workflow_id=self.workflow_id, refs=refs)
+        with Session(bind=self.session.get_bind()) as own:
+            own.add(audit_log.row_of(event, self.organization_id))
+            own.commit()
 
     def serialise_school(self, what: str) -> None:
         """Hold, until commit, the school's lock on its blanks and book numbering."""

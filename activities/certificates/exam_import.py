@@ -12,17 +12,14 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from activities.certificates.computing import live_documents
 from activities.certificates.context import CertContext, CertificateRuleError
 from domain.certificates.exam_csv import is_date_header, parse_exam_results_csv
 from domain.certificates.exams import ExamResult
 from domain.certificates.lifecycle import LOCKED_STATUSES, CertificateStatus
-from domain.gradebook.audit import Actor, refused_write
 from tsos.db import certificates as db
 from tsos.db.models import Pupil
-from tsos.gradebook import audit_log
 
 log = logging.getLogger(__name__)
 
@@ -205,15 +202,10 @@ def _refuse_if_locked(ctx: CertContext, pupil_id: int, graduation_year: int,
         "изменить их можно только после отмены документа до выдачи, а после выдачи — "
         "через дубликат"
     )
-    event = refused_write(
-        Actor(ctx.user_id, ctx.role), ctx.at, "exam_result",
-        row.id if row is not None else None, "update" if row is not None else "create",
-        code="certificate_locked", reason=message, workflow_id=ctx.workflow_id,
-        refs={"certificate_id": certificate.id, "pupil_id": pupil_id})
-    # Audited in its own transaction: the caller's may roll back with the refusal.
-    with Session(bind=ctx.session.get_bind()) as own:
-        own.add(audit_log.row_of(event, ctx.organization_id))
-        own.commit()
+    ctx.audit_refusal(
+        "exam_result", row.id if row is not None else None,
+        "update" if row is not None else "create", code="certificate_locked",
+        reason=message, refs={"certificate_id": certificate.id, "pupil_id": pupil_id})
     log.info("exam result refused: certificate %s pupil %s subject %s", certificate.id,
              pupil_id, result.subject)
     raise ExamResultsLocked(message)

@@ -209,3 +209,33 @@ def test_history_import_and_a_recompute_are_refused_under_the_lock(
         imported = session.scalar(select(func.count()).select_from(gb.PeriodMark).where(
             gb.PeriodMark.pupil_id == pupil, gb.PeriodMark.source == "imported"))
         assert imported == 0
+
+
+def test_a_mark_issue_against_a_formed_certificate_is_refused_and_audited(
+        database_url, school) -> None:
+    # A report is a correction request: under the lock it is refused with 409 and audited
+    # like the gradebook's refused writes (its own transaction survives the rollback).
+    pupil = school.pupils[1]
+    _form_class(database_url, school)
+    with session_scope(database_url) as session:
+        certificate_id = session.scalar(select(cdb.Certificate.id).where(
+            cdb.Certificate.pupil_id == pupil))
+    before = _refusals(database_url)
+
+    with pytest.raises(CertificateRuleError) as refused, \
+            session_scope(database_url) as session:
+        computing.report_issue(context(session, school), certificate_id, "physics",
+                               "Годовая по физике 5, а не 3")
+    assert (refused.value.status, refused.value.code) == (409, "certificate_locked")
+    assert "уже зафиксированы" in refused.value.message
+    assert _refusals(database_url) == before + 1
+
+    with session_scope(database_url) as session:
+        event = session.scalar(select(gb.GradebookAuditEvent).where(
+            gb.GradebookAuditEvent.object_kind == "mark_issue"))
+        assert event is not None
+        assert (event.outcome, event.action, event.actor_user_id) == (
+            "refused", "create", school.secretary)
+        assert event.refs == {"certificate_id": certificate_id, "pupil_id": pupil}
+        assert event.reason == refused.value.message
+        assert session.scalar(select(func.count()).select_from(cdb.MarkIssue)) == 0
