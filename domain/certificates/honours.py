@@ -307,7 +307,8 @@ def _first_attempt_outcome(
         if passed_on_retake:
             text += "; пройден только при пересдаче"
         return False, text
-    if first is not None and exam_rules.minimum_unknown(first, gia.ege_minimum_scores):
+    if (first is not None and gia.unknown_ege_minimum_blocks_awards
+            and exam_rules.minimum_unknown(first, gia.ege_minimum_scores)):
         # As with ОГЭ points: nobody can tell the exam was passed without its minimum, so
         # honours and the medal wait for the data instead of being granted on trust.
         return False, (

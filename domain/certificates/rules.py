@@ -45,6 +45,10 @@ class GiaRule:
     required_exam_count: int
     passed_scope: ExamScope
     ege_minimum_scores: Mapping[str, int] = field(default_factory=dict)
+    # A scored ЕГЭ whose minimum is known neither from its row nor from the rule set stops
+    # honours and medal I with a «Нет данных» warning (2026.3 on); earlier versions counted it
+    # as passed, and the documents decided by them keep that.
+    unknown_ege_minimum_blocks_awards: bool = False
     # A pupil who takes a compulsory subject in one of these forms needs this many exams
     # instead (ГВЭ-9: pupils with disabilities may take Russian and maths only).
     required_exam_count_by_form: Mapping[ExamForm, int] = field(default_factory=dict)
@@ -183,6 +187,8 @@ def _level_rules(level: Level, data: _Reader) -> LevelRules:
         required_exam_count=gia_data.integer("required_exam_count"),
         passed_scope=ExamScope(gia_data.required("passed_scope")),
         ege_minimum_scores=_minimum_scores(gia_data.optional("ege_minimum_scores") or {}),
+        unknown_ege_minimum_blocks_awards=gia_data.optional(
+            "unknown_ege_minimum_blocks_awards") is True,
         required_exam_count_by_form=_counts_by_form(
             gia_data.optional("required_exam_count_by_form") or {}
         ),

@@ -423,6 +423,21 @@ class TestEgeMinimumScores:
             "mathematics_profile": 27,
         }
 
+    def test_documents_decided_by_2026_2_keep_its_reading_of_an_unknown_minimum(self) -> None:
+        # A duplicate is decided again by its original's version: 2026.2 counted a scored
+        # elective with no minimum as passed, and so it still does.
+        old_rules = load_rule_set(2026, "2026.2")
+        assert not old_rules.secondary.gia.unknown_ege_minimum_blocks_awards
+        assert RULES.secondary.gia.unknown_ege_minimum_blocks_awards
+        finals = compute_final_marks(
+            Level.SECONDARY, secondary_marks(), [], old_rules, SECONDARY_LINES
+        )
+        decision = decide_certificate(finals, [*STRONG_EGE[:2], ege("physics", 70)],
+                                      old_rules)
+
+        assert decision.kind is CertificateKind.SECONDARY_HONOURS
+        assert decision.warnings == ()
+
     def test_a_minimum_for_an_unknown_subject_is_refused(self) -> None:
         raw = copy.deepcopy(load_yaml("rule_sets", "2026.3.yaml"))
         raw["secondary"]["gia"]["ege_minimum_scores"]["astronomy"] = 30
