@@ -16,10 +16,12 @@ import concurrent.futures
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lxml import etree
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -31,6 +33,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.enrollment.intake import IntakeOutcome, process_message
 from activities.enrollment.transitions import queue_cancel_response
 from gateways.epgu import ParsedCancel, parse
+from gateways.epgu.contracts import PayloadContract
+from gateways.epgu.intake import Screened, screen
 from gateways.smev.client import SmevClient
 from gateways.smev.errors import SmevError
 from gateways.smev.parsing import IncomingRequest, UnreadableMessage
@@ -242,6 +246,7 @@ class SmevExchange:
                     log.exception("intake failed", extra={"inbox_id": inbox.id})
                     session.refresh(inbox)
                     inbox.state, inbox.error = "failed", f"{type(exc).__name__}: {exc}"
+                    self._answer_failed(session, inbox)
                     outcomes.append(IntakeOutcome())
         return outcomes
 
@@ -253,6 +258,29 @@ class SmevExchange:
             # the sweep forwards it again (Temporal unavailable, or a crash in between).
             inbox.outcome = CANCEL_PENDING
         return outcome
+
+    def _answer_failed(self, session: Session, inbox: SmevInboxMessage) -> None:
+        """The portal hears that a message we could not process was not taken, once.
+
+        An application with a readable orderId gets 332, a cancel a cancelResponse
+        REJECTED, anything else (or an order we already know) RequestRejected: the answer
+        under the message's one answer key, so no later replay can answer it again.
+        """
+        answer_key = f"inbox:{inbox.id}:answer"
+        try:
+            with session.begin_nested():
+                if session.scalar(select(SmevOutboxMessage.id)
+                                  .where(SmevOutboxMessage.dedup_key == answer_key)):
+                    return
+                answer = _queue_failure_answer(session, inbox, answer_key)
+                inbox.outcome = f"failed:answered_{answer}"
+        except Exception:
+            log.exception("failed message could not be answered; needs an operator",
+                          extra={"inbox_id": inbox.id, "message_id": inbox.message_id})
+            return
+        log.error("intake failed; the portal is told, the message needs an operator",
+                  extra={"inbox_id": inbox.id, "message_id": inbox.message_id,
+                         "answer": answer})
 
     def _after_commit(self, outcomes: list[IntakeOutcome]) -> None:
         for outcome in outcomes:
@@ -521,6 +549,76 @@ class SmevExchange:
             else:
                 backoff = min(2 ** min(row.attempts, 8), 300)
                 row.next_attempt_at = now + timedelta(seconds=backoff)
+
+
+FAILED_APPLICATION = (
+    "Заявление № {order_id} не удалось обработать из-за технической ошибки в региональной "
+    "информационной системе, оно не зарегистрировано. Подайте заявление повторно или "
+    "обратитесь в школу.")
+FAILED_CANCEL = (
+    "Запрос на отмену заявления не удалось обработать из-за технической ошибки в "
+    "региональной информационной системе. Повторите запрос или обратитесь в школу.")
+FAILED_REQUEST = (
+    "Запрос не удалось обработать из-за технической ошибки в региональной информационной "
+    "системе. Повторите его или обратитесь в школу.")
+
+
+def _queue_failure_answer(session: Session, inbox: SmevInboxMessage, answer_key: str) -> str:
+    """Queue the answer to a message whose intake failed; return what was queued."""
+    order_id, contract, cancel = _readable_order(inbox.payload)
+    if order_id is not None and contract is not None and cancel:
+        queue_cancel_response(session, inbox=inbox, order_id=order_id, result="REJECTED",
+                              comment=FAILED_CANCEL, application_id=None,
+                              contract_namespace=contract.id.namespace)
+        return "cancel_rejected"
+    known = order_id is not None and session.scalar(
+        select(FirstGradeApplication.id).where(FirstGradeApplication.order_id == order_id)
+        .union_all(select(SmevOutboxMessage.id).where(
+            SmevOutboxMessage.order_id == order_id,
+            SmevOutboxMessage.kind.in_(("techCode", "orgCode"))))
+        .limit(1)) is not None
+    if order_id is not None and contract is not None and not known:
+        status = contract.statuses.by_state("rejected_invalid_data")
+        comment = FAILED_APPLICATION.format(order_id=order_id)
+        document = contract.change_order_info(order_id, status, comment)
+        contract.validate_outgoing(document)
+        session.add(SmevOutboxMessage(
+            dedup_key=answer_key, message_id=str(uuid.uuid1()), reply_to=inbox.reply_to,
+            request_message_id=inbox.message_id, order_id=order_id, application_id=None,
+            kind=str(status.code_kind), code=str(status.code), comment=comment,
+            cancel_allowed=status.cancel_allowed,
+            payload=etree.tostring(document, xml_declaration=True, encoding="UTF-8")))
+        return str(status.code)
+    # No order to speak of, or one that already has its own statuses: a 332 would
+    # contradict them, so only this message is refused.
+    session.add(SmevOutboxMessage(
+        dedup_key=answer_key, message_id=str(uuid.uuid1()), reply_to=inbox.reply_to,
+        request_message_id=inbox.message_id, order_id=None, kind="RequestRejected",
+        code="FAILURE", comment=FAILED_REQUEST))
+    return "request_rejected"
+
+
+def _readable_order(payload: bytes | None) -> tuple[int | None, PayloadContract | None, bool]:
+    """The orderId, contract and whether it is a cancel, read as little as possible."""
+    if payload is None:
+        return None, None, False
+    try:
+        screened = screen(payload)
+    except Exception:
+        return None, None, False
+    if not isinstance(screened, Screened):
+        return None, None, False
+    cancel, order_id = False, None
+    for element in screened.form_data.iter():
+        if not isinstance(element.tag, str):
+            continue
+        name = etree.QName(element).localname
+        cancel = cancel or name == "cancelRequest"
+        if name == "orderId" and order_id is None:
+            text_value = (element.text or "").strip()
+            if text_value.isdigit() and len(text_value) <= 18:
+                order_id = int(text_value)
+    return order_id, screened.contract, cancel
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
