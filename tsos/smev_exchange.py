@@ -130,10 +130,12 @@ class SmevExchange:
                 await _sleep(stop, self.config.poll_interval)
                 continue
             try:
-                message_ids = await asyncio.to_thread(self._store, batch)
+                acks = await asyncio.to_thread(self._store, batch)
                 self.inbox_event.set()
-                for message_id in message_ids:
-                    await asyncio.to_thread(client.ack, message_id)
+                if any(not accepted for _, accepted in acks):
+                    self.outbox_event.set()
+                for message_id, accepted in acks:
+                    await asyncio.to_thread(client.ack, message_id, accepted)
             except Exception:
                 # Not acked: SMEV delivers it again, and the inbox keeps it only once.
                 log.exception("storing or acking requests failed")
@@ -149,26 +151,60 @@ class SmevExchange:
             batch.append(got)
         return batch
 
-    def _store(self, batch: list[IncomingRequest | UnreadableMessage]) -> list[str]:
-        """Store each request once (by MessageID); return the ids that may now be acked."""
+    def _store(self, batch: list[IncomingRequest | UnreadableMessage]
+               ) -> list[tuple[str, bool]]:
+        """Store each request once (by MessageID); return the ids that may now be acked,
+        each with the Ack's `accepted`."""
         now = self.clock.now()
-        rows, ackable = [], []
+        rows, ackable, forged = [], [], []
         for got in batch:
+            state, outcome = "new", None
             if isinstance(got, UnreadableMessage):
                 digest = hashlib.sha256(got.envelope).hexdigest()[:40]
                 message_id, reply_to, payload = f"unreadable-{digest}", got.reply_to, None
                 log.error("unreadable SMEV message stored", extra={"inbox_key": message_id})
+            elif got.smev_signature_valid is False:
+                # SMEV's own signature does not verify (smev.md #22): kept as rejected,
+                # acked as not accepted, refused to the sender, never read as a request.
+                message_id, reply_to, payload = got.message_id, got.reply_to, got.payload
+                state, outcome = "rejected", "rejected:smev_signature_invalid"
+                ackable.append((message_id, False))
+                forged.append(message_id)
+                log.error("SMEV signature of a delivered message does not verify",
+                          extra={"message_id": message_id})
             else:
                 message_id, reply_to, payload = got.message_id, got.reply_to, got.payload
-                ackable.append(message_id)
+                ackable.append((message_id, True))
             rows.append({"message_id": message_id, "reply_to": reply_to, "received_at": now,
-                         "raw": got.envelope, "payload": payload, "state": "new"})
+                         "raw": got.envelope, "payload": payload, "state": state,
+                         "outcome": outcome,
+                         "processed_at": now if state == "rejected" else None})
         with session_scope(self.config.database_url) as session:
             session.execute(insert(SmevInboxMessage).values(rows)
                             .on_conflict_do_nothing(index_elements=["message_id"]))
+            if forged:
+                self._refuse_unverified(session, forged)
         # A message without a readable MessageID cannot be acked; SMEV will offer it again
         # and the inbox will keep it once.
         return ackable
+
+    @staticmethod
+    def _refuse_unverified(session: Session, message_ids: list[str]) -> None:
+        """RequestRejected for each message whose SMEV signature failed, once each."""
+        inboxes = session.execute(
+            select(SmevInboxMessage.id, SmevInboxMessage.message_id,
+                   SmevInboxMessage.reply_to)
+            .where(SmevInboxMessage.message_id.in_(message_ids),
+                   SmevInboxMessage.outcome == "rejected:smev_signature_invalid"))
+        answers = [{
+            "dedup_key": f"inbox:{inbox_id}:answer", "message_id": str(uuid.uuid1()),
+            "reply_to": reply_to, "request_message_id": message_id, "order_id": None,
+            "kind": "RequestRejected", "code": "FAILURE",
+            "comment": "Запрос не принят: электронная подпись СМЭВ на сообщении не прошла "
+                       "проверку."} for inbox_id, message_id, reply_to in inboxes]
+        if answers:
+            session.execute(insert(SmevOutboxMessage).values(answers)
+                            .on_conflict_do_nothing(index_elements=["dedup_key"]))
 
     # --- intake ------------------------------------------------------------------------
 
