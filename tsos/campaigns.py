@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.enrollment.campaign import CampaignConfig, load_campaign
 from tsos.db.enrollment import AdmissionCampaign, CampaignSchool
@@ -97,8 +98,21 @@ async def start_campaign_workflows(client: Client, inputs: list[CampaignSchoolIn
                 task_queue=task_queue)
             started += 1
         except WorkflowAlreadyStartedError:
-            pass
+            # Running already: the file's dates (perhaps changed) reach its timers.
+            await _send_dates(client, inp)
     return started
+
+
+async def _send_dates(client: Client, inp: CampaignSchoolInput) -> None:
+    handle = client.get_workflow_handle(campaign_workflow_id(inp.campaign_id, inp.school_code))
+    try:
+        await handle.signal(FirstGradeSchoolCampaignWorkflow.campaign_dates, inp)
+    except RPCError as error:
+        if error.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        # The school's campaign workflow has finished: nothing of it is still to come.
+        log.info("campaign workflow already finished",
+                 extra={"campaign_id": inp.campaign_id, "school": inp.school_code})
 
 
 def load_and_prepare(session: Session, yaml_text: str,

@@ -259,3 +259,40 @@ async def test_a_calendar_close_of_wave1_is_not_recorded_as_an_early_one(
     assert _codes(database_url, held) == ["1", "315"]
     await env.sleep(timedelta(days=4))
     await _until(database_url, held, ["1", "315", "311"])
+
+
+async def test_a_reloaded_campaign_file_moves_the_running_timers(
+        skipping_worker, settings, database_url, queue_names) -> None:
+    from tests.enrollment.campaigns import campaign_yaml as make_yaml
+    from workflows.enrollment.campaign import FirstGradeSchoolCampaignWorkflow
+    from workflows.enrollment.ids import campaign_workflow_id
+
+    env = skipping_worker
+    queue = queue_names[task_queues.MAIN]
+    now = await env.get_current_time()
+    text = make_yaml(now.date(), places=2)
+    with session_scope(database_url) as session:
+        inputs = load_and_prepare(session, text, settings)
+    assert await start_campaign_workflows(env.client, inputs, task_queue=queue) == 1
+    campaign = env.client.get_workflow_handle(campaign_workflow_id(inputs[0].campaign_id,
+                                                                   inputs[0].school_code))
+
+    # The region extends wave 1 by a week (10 days left → 17) and moves wave 2 after it.
+    first, second = now.date() + timedelta(days=10), now.date() + timedelta(days=15)
+    later = text.replace(f"end: {first}", f"end: {first + timedelta(days=7)}").replace(
+        f"start: {second}", f"start: {second + timedelta(days=7)}")
+    assert later != text
+    with session_scope(database_url) as session:
+        reloaded = load_and_prepare(session, later, settings)
+    assert reloaded[0].campaign_id == inputs[0].campaign_id
+    assert await start_campaign_workflows(env.client, reloaded, task_queue=queue) == 0
+
+    await env.sleep(timedelta(days=13))
+    view = await campaign.query(FirstGradeSchoolCampaignWorkflow.view)
+    assert view.phase == "wave1", "wave 1 closed by the file's old date"
+    await env.sleep(timedelta(days=6))
+    view = await campaign.query(FirstGradeSchoolCampaignWorkflow.view)
+    assert view.phase == "wave1_allocated"
+    await env.sleep(timedelta(days=4))
+    view = await campaign.query(FirstGradeSchoolCampaignWorkflow.view)
+    assert view.phase == "wave2"

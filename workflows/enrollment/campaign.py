@@ -53,12 +53,50 @@ class FirstGradeSchoolCampaignWorkflow:
         self.order_due = None
         # Held applications given their wave-2 decision, so that one is never decided twice.
         self.wave2_decided: set[int] = set()
+        # Bumped by every reload of the campaign file, so that a running wait starts again.
+        self.dates_version = 0
         self.reminder: asyncio.Task[None] | None = None
         self.lock = asyncio.Lock()
 
     @workflow.run
     async def run(self, inp: CampaignSchoolInput) -> str:
+        if workflow.patched("enrollment-campaign-dates-reloadable"):
+            await self._run_waves()
+        else:
+            await self._run_waves_as_first_deployed(inp)
+        self.phase = "closed"
+        if self.reminder is not None and not self.reminder.done():
+            self.reminder.cancel()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.phase
 
+    async def _run_waves(self) -> None:
+        """Each wait follows the campaign file as it is now: a reloaded file's dates reach
+        the timers still running (`campaign_dates`)."""
+        await self._wait_until(lambda i: i.wave1_close_at,
+                               lambda: self.closed_early_by is not None)
+        await self._close_wave1()
+        if self.closed_early_by is None:
+            await self._wait_until(lambda i: i.wave2_open_at)
+        await self._open_wave2()
+        await self._wait_until(lambda i: i.wave2_close_at, after=AFTER_CAMPAIGN)
+
+    async def _wait_until(self, moment, done=lambda: False,  # type: ignore[no-untyped-def]
+                          after: timedelta = timedelta(0)) -> None:
+        while True:
+            assert self.input is not None
+            version = self.dates_version
+            try:
+                await workflow.wait_condition(
+                    lambda version=version: done() or self.dates_version != version,
+                    timeout=self._until(moment(self.input)) + after)
+            except TimeoutError:
+                return
+            if done():
+                return
+
+    async def _run_waves_as_first_deployed(self, inp: CampaignSchoolInput) -> None:
+        # Histories begun before the dates could be reloaded replay through this path.
         try:
             await workflow.wait_condition(lambda: self.closed_early_by is not None,
                                           timeout=self._until(inp.wave1_close_at))
@@ -80,11 +118,6 @@ class FirstGradeSchoolCampaignWorkflow:
                                           + AFTER_CAMPAIGN)
         except TimeoutError:
             pass
-        self.phase = "closed"
-        if self.reminder is not None and not self.reminder.done():
-            self.reminder.cancel()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.phase
 
     async def _remind_unsigned_order(self, due) -> None:  # type: ignore[no-untyped-def]
         """The wave-1 order is due within 3 working days: say so when the day has passed."""
@@ -184,6 +217,16 @@ class FirstGradeSchoolCampaignWorkflow:
                 self.seats_held += 1
             handle = workflow.get_external_workflow_handle(request.workflow_id)
             await handle.signal("wave2_opened", decision)
+
+    @workflow.signal
+    def campaign_dates(self, inp: CampaignSchoolInput) -> None:
+        """The campaign file was loaded again: its dates (and places) from now on. A wave
+        already closed or opened stays so; the waits still ahead follow the new dates."""
+        assert self.input is not None
+        self.input = self.input.model_copy(update={
+            "places": inp.places, "wave1_close_at": inp.wave1_close_at,
+            "wave2_open_at": inp.wave2_open_at, "wave2_close_at": inp.wave2_close_at})
+        self.dates_version += 1
 
     @workflow.signal
     def seat_released(self) -> None:
