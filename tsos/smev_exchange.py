@@ -177,7 +177,7 @@ class SmevExchange:
                 ackable.append((message_id, True))
             rows.append({"message_id": message_id, "reply_to": reply_to, "received_at": now,
                          "raw": got.envelope, "payload": payload, "state": state,
-                         "outcome": outcome,
+                         "outcome": outcome, "test_message": getattr(got, "is_test", False),
                          "processed_at": now if state == "rejected" else None})
         with session_scope(self.config.database_url) as session:
             session.execute(insert(SmevInboxMessage).values(rows)
@@ -287,6 +287,9 @@ class SmevExchange:
         return outcomes
 
     def _process(self, session: Session, inbox: SmevInboxMessage) -> IntakeOutcome:
+        if inbox.test_message:
+            self._process_test(session, inbox)
+            return IntakeOutcome()
         outcome = process_message(session, inbox, now=self.clock.now(),
                                   region_oktmo=self.config.region_oktmo)
         if outcome.cancel is not None:
@@ -294,6 +297,44 @@ class SmevExchange:
             # the sweep forwards it again (Temporal unavailable, or a crash in between).
             inbox.outcome = CANCEL_PENDING
         return outcome
+
+    def _process_test(self, session: Session, inbox: SmevInboxMessage) -> None:
+        """A TestMessage is answered as a real one would be, and changes nothing.
+
+        The intake runs behind a savepoint that is rolled back; only the answers it queued
+        are kept (bound to no application), and no workflow is started or signalled.
+        """
+        with session.begin_nested() as savepoint:
+            process_message(session, inbox, now=self.clock.now(),
+                            region_oktmo=self.config.region_oktmo)
+            session.flush()
+            answers = [{column: getattr(row, column) for column in _ANSWER_COLUMNS}
+                       for row in session.scalars(select(SmevOutboxMessage).where(
+                           SmevOutboxMessage.request_message_id == inbox.message_id)
+                           .order_by(SmevOutboxMessage.id))]
+            kind, order_id, outcome = inbox.kind, inbox.order_id, inbox.outcome
+            savepoint.rollback()
+        for n, answer in enumerate(answers):
+            suffix = "" if n == 0 else f":{n}"
+            session.add(SmevOutboxMessage(**answer, dedup_key=f"inbox:{inbox.id}:answer{suffix}",
+                                          message_id=str(uuid.uuid1()), application_id=None))
+        if not answers and kind == "cancel" and order_id is not None:
+            # A real cancel would go to its workflow, which must not hear a test one.
+            queue_cancel_response(session, inbox=inbox, order_id=order_id, result="REJECTED",
+                                  comment="Тестовый запрос на отмену обработан; заявление "
+                                  "не изменено.", application_id=None)
+            outcome = "cancel_not_forwarded"
+        elif not answers:
+            session.add(SmevOutboxMessage(
+                dedup_key=f"inbox:{inbox.id}:answer", message_id=str(uuid.uuid1()),
+                reply_to=inbox.reply_to, request_message_id=inbox.message_id, order_id=None,
+                kind="RequestRejected", code="NO_DATA",
+                comment="Тестовое сообщение обработано; данные не изменены."))
+        inbox.kind, inbox.order_id = kind, order_id
+        inbox.outcome = f"test:{outcome or 'answered'}"[:64]
+        inbox.state, inbox.processed_at = "processed", self.clock.now()
+        log.info("test message answered, nothing changed",
+                 extra={"inbox_id": inbox.id, "answers": len(answers)})
 
     def _answer_failed(self, session: Session, inbox: SmevInboxMessage) -> None:
         """The portal hears that a message we could not process was not taken, once.
@@ -586,6 +627,10 @@ class SmevExchange:
                 backoff = min(2 ** min(row.attempts, 8), 300)
                 row.next_attempt_at = now + timedelta(seconds=backoff)
 
+
+# What an answer queued by a TestMessage's intake keeps when the rest is rolled back.
+_ANSWER_COLUMNS = ("reply_to", "request_message_id", "order_id", "kind", "code", "comment",
+                   "cancel_allowed", "payload")
 
 FAILED_APPLICATION = (
     "Заявление № {order_id} не удалось обработать из-за технической ошибки в региональной "

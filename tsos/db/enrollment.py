@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -47,6 +48,9 @@ class SmevInboxMessage(Base):
     outcome: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # SMEV's TestMessage: answered as usual, but nothing in the database changes by it.
+    test_message: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
 
     __table_args__ = (
         Index("ix_smev_inbox_new", "id", postgresql_where=text("state = 'new'")),
