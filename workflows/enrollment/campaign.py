@@ -185,15 +185,7 @@ class FirstGradeSchoolCampaignWorkflow:
                 # Ranked together at the close of wave 1.
                 self.requests.append(request)
                 return
-            decision = await workflow.execute_activity(
-                acts.decide_seat,
-                acts.SeatInput(campaign_id=self.input.campaign_id,
-                               organization_id=self.input.organization_id,
-                               application_id=request.application_id),
-                **ACTIVITY_OPTIONS,
-            )
-            if decision.granted:
-                self.seats_held += 1
+            decision = await self._decide_seat(request)
             await self._tell([request], {request.application_id: decision})
 
     @workflow.signal
@@ -206,17 +198,23 @@ class FirstGradeSchoolCampaignWorkflow:
             if self.phase != "wave2" or request.application_id in self.wave2_decided:
                 return
             self.wave2_decided.add(request.application_id)
-            decision = await workflow.execute_activity(
-                acts.decide_seat,
-                acts.SeatInput(campaign_id=self.input.campaign_id,
-                               organization_id=self.input.organization_id,
-                               application_id=request.application_id),
-                **ACTIVITY_OPTIONS,
-            )
-            if decision.granted:
-                self.seats_held += 1
+            decision = await self._decide_seat(request)
             handle = workflow.get_external_workflow_handle(request.workflow_id)
             await handle.signal("wave2_opened", decision)
+
+    async def _decide_seat(self, request: SeatRequest) -> SeatDecision:
+        """One application against the places left, outside the wave-1 ranking."""
+        assert self.input is not None
+        decision = await workflow.execute_activity(
+            acts.decide_seat,
+            acts.SeatInput(campaign_id=self.input.campaign_id,
+                           organization_id=self.input.organization_id,
+                           application_id=request.application_id),
+            **ACTIVITY_OPTIONS,
+        )
+        if decision.granted:
+            self.seats_held += 1
+        return decision
 
     @workflow.signal
     def campaign_dates(self, inp: CampaignSchoolInput) -> None:
