@@ -53,6 +53,11 @@ def _period(ref: PeriodRef) -> Period:
     return Period(ref.school_year_id, ref.term_id)
 
 
+def _workflow_id(ref: PeriodRef) -> str:
+    """The workflow the activity runs for, which the audit names (the reference's, else ours)."""
+    return ref.workflow_id or activity.info().workflow_id
+
+
 def _now(ref: PeriodRef) -> datetime:
     """The engine's time (time-skipping tests move it), on the school's clock."""
     return runtime().clock.now().astimezone(ZoneInfo(ref.time_zone))
@@ -188,7 +193,7 @@ def apply_decision(inp: DecisionInput) -> DecisionResult:
     ref, decision = inp.period, inp.decision
     with rules_final(), runtime().session() as session:
         ctx = WriteContext(session, Actor(decision.user_id, decision.role), _now(ref),
-                           ref.organization_id, ref.workflow_id)
+                           ref.organization_id, _workflow_id(ref))
         for period_mark_id in decision.period_mark_ids:
             _belongs(session, period_mark_id, ref)
         rows = term_marks.decide(ctx, decision.period_mark_ids, decision.action,

@@ -19,6 +19,7 @@ from activities.gradebook import GRADEBOOK_ACTIVITIES
 from domain.gradebook.marks import MarkValue
 from tests.gradebook.school import give_marks, lesson, moment, writer
 from tsos.db import gradebook as db
+from tsos.db.gradebook import GradebookAuditEvent
 from tsos.db.session import session_scope
 from tsos.gradebook import term_marks
 from tsos.gradebook.journal import MarkEntry
@@ -156,6 +157,15 @@ async def test_term_grading_runs_through_reminders_overrides_and_locking(
         assert override.actor_user_id == school.teacher
         assert override.reason.startswith("Пропустил")
         assert override.old_value["computed"]["value"] == "н/а"
+        # Every decision taken through the workflow names it: the teachers' and the deputy's.
+        decisions = session.execute(select(
+            GradebookAuditEvent.actor_user_id, GradebookAuditEvent.action,
+            GradebookAuditEvent.workflow_id).where(
+            GradebookAuditEvent.action.in_(("confirm", "override")))).all()
+        assert {(user, action) for user, action, _ in decisions} == {
+            (school.teacher, "confirm"), (school.teacher, "override"),
+            (school.deputy, "confirm")}
+        assert {found for _, _, found in decisions} == {workflow_id}
         kept = session.get(db.PeriodMark, algebra[school.pupils[3]].id)
         # The computed «н/а» is kept beside the teacher's mark.
         assert (kept.computed_value, kept.override_value) == ("н/а", "4")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from domain.gradebook import period_marks as dperiod
 from domain.gradebook import terms as dterms
-from domain.gradebook.audit import SYSTEM, Actor, system_change
+from domain.gradebook.audit import SYSTEM, Actor, AuditEvent, system_change
 from domain.gradebook.computation import compute_term_mark
 from domain.gradebook.errors import GradebookError, StateConflict
 from domain.gradebook.locks import Action, WriteTarget, check_write
@@ -214,8 +215,20 @@ def _decidable(ctx: WriteContext, period_mark_id: int) -> tuple[db.PeriodMark,
 def _store(ctx: WriteContext, row: db.PeriodMark, result) -> db.PeriodMark:  # type: ignore[no-untyped-def]
     fill_period_mark(row, result.value)
     ctx.session.flush()
-    audit_log.store(ctx.session, result.events, ctx.organization_id)
+    audit_log.store(ctx.session, _in_workflow(ctx, result.events), ctx.organization_id)
     return row
+
+
+def _in_workflow(ctx: WriteContext, events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """A decision taken through the term-grading workflow names it in the audit.
+
+    The domain's decisions (confirm, override, restore) know nothing of workflows; the
+    context that carries the decision does.
+    """
+    if ctx.workflow_id is None:
+        return list(events)
+    return [event if event.workflow_id else replace(event, workflow_id=ctx.workflow_id)
+            for event in events]
 
 
 # The workflow's bookkeeping: what is pending and for whom, escalation, closing.
