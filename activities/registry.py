@@ -15,7 +15,7 @@ ENROLLMENT = [
     transitions.apply_transition, transitions.answer_cancel, transitions.send_cancel_refused,
     transitions.release_seat, seats.allocate_wave1, seats.decide_seat, seats.open_wave2,
     seats.unserved_wave1_applications, seats.create_enrollment_order, seats.end_of_day,
-    seats.flag_unsigned_order,
+    seats.flag_unsigned_order, seats.wave2_order_due, seats.flag_overdue_application_order,
 ]
 
 ACTIVITIES: dict[str, list[Callable[..., Any]]] = {

@@ -295,3 +295,45 @@ def flag_unsigned_order(inp: Wave2Input) -> int:
                          reason="Приказ о зачислении не издан в срок (3 рабочих дня после "
                                 "завершения первого этапа).")
         return waiting
+
+
+class OrderDueInput(BaseModel):
+    campaign_id: int
+    # The moment the documents were confirmed: the wave-2 order is due within working days
+    # of that day.
+    confirmed_at: datetime
+
+
+@activity.defn(name="enrollment.wave2_order_due")
+def wave2_order_due(inp: OrderDueInput) -> datetime:
+    """When a wave-2 application's enrollment order is overdue: the end of the last working
+    day allowed after its documents (5 by default, п. 21 Порядка приёма)."""
+    from activities.enrollment.common import end_of_local_day
+
+    with runtime().session() as session:
+        config = campaign_config(session, inp.campaign_id)
+        confirmed_on = config.local(inp.confirmed_at).date()
+        due = calendar_of(config).add_working_days(
+            confirmed_on, config.campaign.enrollment_order.wave2_working_days)
+        return end_of_local_day(config, due)
+
+
+@activity.defn(name="enrollment.flag_overdue_application_order")
+def flag_overdue_application_order(application_id: int) -> bool:
+    """Alert (log and audit) when a wave-2 application still waits for its order."""
+    from tsos import audit
+
+    with runtime().session() as session:
+        app = session.get(FirstGradeApplication, application_id)
+        assert app is not None
+        if not (app.seat_held and app.state == "confirmed" and app.enrollment_order_id is None):
+            return False
+        log.error("enrollment order overdue", extra={
+            "application_id": app.id, "organization_id": app.organization_id})
+        audit.record(session, actor=None, action="enrollment_order.overdue",
+                     object_type="first_grade_application", object_id=app.id,
+                     organization_id=app.organization_id,
+                     new={"application_id": app.id},
+                     reason="Приказ о зачислении не издан в срок (5 рабочих дней после "
+                            "приёма документов на втором этапе).")
+        return True

@@ -296,3 +296,49 @@ async def test_a_reloaded_campaign_file_moves_the_running_timers(
     await env.sleep(timedelta(days=4))
     view = await campaign.query(FirstGradeSchoolCampaignWorkflow.view)
     assert view.phase == "wave2"
+
+
+async def test_a_wave2_order_not_signed_within_five_working_days_is_flagged(
+        skipping_worker, settings, database_url, queue_names) -> None:
+    from tsos.db.enrollment import CampaignSchool
+    from tsos.db.models import AuditEvent
+    from workflows.enrollment.campaign import FirstGradeSchoolCampaignWorkflow
+    from workflows.enrollment.ids import campaign_workflow_id
+
+    env = skipping_worker
+    queue = queue_names[task_queues.MAIN]
+    now = await env.get_current_time()
+    with session_scope(database_url) as session:
+        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=3), settings)
+    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+    campaign = env.client.get_workflow_handle(campaign_workflow_id(inputs[0].campaign_id,
+                                                                   inputs[0].school_code))
+    await campaign.execute_update(FirstGradeSchoolCampaignWorkflow.close_wave1_early,
+                                  StaffStep(actor="Директор"))
+    with session_scope(database_url) as session:
+        opened = session.scalar(select(CampaignSchool.wave1_closed_at))
+    order_id = await _register(env, database_url, queue, variant(
+        "01-resident", order_id=3201, filing_date=opened + timedelta(minutes=1),
+        street="ул. Дальняя", house="9"), now=opened + timedelta(minutes=2))
+    await _until(database_url, order_id, ["1", "311"])
+    handle = env.client.get_workflow_handle(f"first-grade-{order_id}")
+    await handle.execute_update(FirstGradeApplicationWorkflow.invite_to_present_documents,
+                                Invite(actor="Специалист"))
+    await handle.execute_update(FirstGradeApplicationWorkflow.confirm_documents,
+                                StaffStep(actor="Специалист"))
+    await _until(database_url, order_id, ["1", "311", "312", "314"])
+
+    def flagged() -> list[AuditEvent]:
+        with session_scope(database_url) as session:
+            return list(session.scalars(select(AuditEvent).where(
+                AuditEvent.action == "enrollment_order.overdue",
+                AuditEvent.object_type == "first_grade_application")))
+
+    await env.sleep(timedelta(days=2))
+    assert flagged() == []
+    await env.sleep(timedelta(days=9))
+    for _ in range(100):
+        if flagged():
+            break
+        await asyncio.sleep(0.1)
+    assert len(flagged()) == 1

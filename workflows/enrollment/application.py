@@ -16,6 +16,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.enrollment import seats
     from activities.enrollment import transitions as acts
     from activities.refusals import failure_kind, find_refusal
     from domain.enrollment.states import ApplicationEvent as E
@@ -72,6 +73,7 @@ class FirstGradeApplicationWorkflow:
         self.seat_decision: SeatDecision | None = None
         self.wave2_decision: SeatDecision | None = None
         self.enrolled: EnrolledNotice | None = None
+        self.order_watch: asyncio.Task[None] | None = None
 
     # --- the main course -------------------------------------------------------------
 
@@ -126,6 +128,9 @@ class FirstGradeApplicationWorkflow:
         if not self.seat_held:
             await self._ask_for_seat()
 
+        if facts.wave != "wave1" and workflow.patched("enrollment-wave2-order-deadline"):
+            # Watched beside the wait: the order may still come after its deadline.
+            self.order_watch = asyncio.create_task(self._watch_wave2_order())
         await self._wait("enrollment_order", lambda: self.enrolled is not None)
         assert self.enrolled is not None
         await self._finish(E.ENROLL, placeholders={
@@ -196,6 +201,22 @@ class FirstGradeApplicationWorkflow:
         if not decision.granted:
             await self._finish(E.REFUSE_NO_PLACES, rule=decision.rule, clause=decision.clause)
         self.seat_held = True
+
+    async def _watch_wave2_order(self) -> None:
+        """A wave-2 order is due within 5 working days of the documents: flag it after."""
+        assert self.facts is not None
+        due = await workflow.execute_activity(
+            seats.wave2_order_due,
+            seats.OrderDueInput(campaign_id=self.facts.campaign_id,
+                                confirmed_at=workflow.now()),
+            **ACTIVITY_OPTIONS)
+        try:
+            await workflow.wait_condition(lambda: self.enrolled is not None or self.terminal,
+                                          timeout=max(due - workflow.now(),
+                                                      timedelta(seconds=1)))
+        except TimeoutError:
+            await workflow.execute_activity(seats.flag_overdue_application_order,
+                                            self.facts.application_id, **ACTIVITY_OPTIONS)
 
     def _seat_basis(self) -> dict[str, str]:
         """The allocation that gave the seat, kept with the enrollment as its basis: the
