@@ -381,7 +381,9 @@ class JournalWriter:
         self.session.add(remark)
         self.session.flush()
         event = user_change(self.ctx.actor, self.ctx.at, "remark", remark.id, "create",
-                            new={"pupil_id": pupil_id, "lesson_id": lesson_id},
+                            new={"pupil_id": pupil_id, "lesson_id": lesson_id,
+                                 "subject_id": subject_id,
+                                 "date": remark_date.isoformat(), "text": remark.text},
                             workflow_id=self.ctx.workflow_id)
         audit_log.store(self.session, [event], self.ctx.organization_id)
         return remark
