@@ -13,7 +13,8 @@ from workflows import task_queues
 
 ENROLLMENT = [
     transitions.apply_transition, transitions.answer_cancel, transitions.send_cancel_refused,
-    transitions.release_seat, seats.allocate_wave1, seats.decide_seat, seats.open_wave2,
+    transitions.release_seat, transitions.flag_overdue_foreign_check, seats.allocate_wave1,
+    seats.decide_seat, seats.open_wave2,
     seats.unserved_wave1_applications, seats.create_enrollment_order, seats.end_of_day,
     seats.flag_unsigned_order, seats.wave2_order_due, seats.flag_overdue_application_order,
 ]

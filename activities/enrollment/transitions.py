@@ -186,3 +186,25 @@ def release_seat(application_id: int) -> None:
             org = session.get(Organization, app.organization_id)
             log.info("seat released", extra={"application_id": app.id,
                                              "school": org.code if org else None})
+
+
+@activity.defn(name="enrollment.flag_overdue_foreign_check")
+def flag_overdue_foreign_check(application_id: int) -> bool:
+    """Alert (log and audit) when a foreign child's documents are still unchecked after the
+    working days the school has for it (п. 26.1 Порядка приёма)."""
+    from tsos import audit
+
+    with runtime().session() as session:
+        app = session.get(FirstGradeApplication, application_id)
+        assert app is not None
+        if app.state != "foreign_documents_check":
+            return False
+        log.error("foreign documents check overdue", extra={
+            "application_id": app.id, "organization_id": app.organization_id})
+        audit.record(session, actor=None, action="foreign_documents_check.overdue",
+                     object_type="first_grade_application", object_id=app.id,
+                     organization_id=app.organization_id,
+                     new={"documents_due": app.documents_due.isoformat()
+                          if app.documents_due else None},
+                     reason="Проверка документов иностранного гражданина не завершена в срок.")
+        return True

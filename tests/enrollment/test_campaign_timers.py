@@ -342,3 +342,39 @@ async def test_a_wave2_order_not_signed_within_five_working_days_is_flagged(
             break
         await asyncio.sleep(0.1)
     assert len(flagged()) == 1
+
+
+async def test_a_foreign_check_past_its_working_days_is_flagged_and_still_awaited(
+        skipping_worker, settings, database_url, queue_names) -> None:
+    from tsos.db.models import AuditEvent
+    from workflows.enrollment.messages import ForeignCheckResult
+
+    env = skipping_worker
+    queue = queue_names[task_queues.MAIN]
+    now = await env.get_current_time()
+    with session_scope(database_url) as session:
+        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=3), settings)
+    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+    order_id = await _register(env, database_url, queue, variant(
+        "07-foreign-citizen", order_id=3301, filing_date=now - timedelta(hours=1)), now=now)
+    await _until(database_url, order_id, ["1", "316"])
+
+    def flagged() -> int:
+        with session_scope(database_url) as session:
+            return len(list(session.scalars(select(AuditEvent).where(
+                AuditEvent.action == "foreign_documents_check.overdue"))))
+
+    await env.sleep(timedelta(days=2))
+    assert flagged() == 0
+    await env.sleep(timedelta(days=8))
+    for _ in range(100):
+        if flagged():
+            break
+        await asyncio.sleep(0.1)
+    assert flagged() == 1
+
+    # The check done late still counts: the application goes on to review.
+    handle = env.client.get_workflow_handle(f"first-grade-{order_id}")
+    await handle.execute_update(FirstGradeApplicationWorkflow.record_foreign_check,
+                                ForeignCheckResult(actor="Специалист", result="complete"))
+    await _until(database_url, order_id, ["1", "316", "311"])

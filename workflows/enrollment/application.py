@@ -142,6 +142,18 @@ class FirstGradeApplicationWorkflow:
     async def _foreign_documents_check(self) -> None:
         result = await self._step(E.START_FOREIGN_DOCUMENTS_CHECK)
         self.deadline = result.deadline
+        if (result.deadline_at is not None
+                and workflow.patched("enrollment-foreign-check-deadline")):
+            # The school's working days for the check: past them, an alert, and the
+            # application still waits for the check.
+            try:
+                await self._wait("foreign_check", lambda: self.foreign_check is not None,
+                                 timeout=max(result.deadline_at - workflow.now(),
+                                             timedelta(seconds=1)))
+            except TimeoutError:
+                assert self.facts is not None
+                await workflow.execute_activity(acts.flag_overdue_foreign_check,
+                                                self.facts.application_id, **ACTIVITY_OPTIONS)
         await self._wait("foreign_check", lambda: self.foreign_check is not None)
         check = self.foreign_check
         assert check is not None
