@@ -35,8 +35,9 @@ from activities.enrollment.transitions import queue_cancel_response
 from gateways.epgu import ParsedCancel, parse
 from gateways.epgu.contracts import PayloadContract
 from gateways.epgu.intake import Screened, screen
+from gateways.smev import namespaces as ns
 from gateways.smev.client import SmevClient
-from gateways.smev.errors import SmevError
+from gateways.smev.errors import SmevError, SmevFaultError
 from gateways.smev.parsing import IncomingRequest, UnreadableMessage
 from tsos.clock import Clock
 from tsos.db.enrollment import (
@@ -55,6 +56,10 @@ log = logging.getLogger(__name__)
 INTAKE_LOCK = 0x7505_0001
 # The outcome of a portal cancel stored but not yet given to its workflow.
 CANCEL_PENDING = "cancel_pending"
+# SMEV refuses a MessageID whose own time is "about two days" old or more (smev.md §1.10):
+# a message that failed that long is sent again under a new ID; a younger ID refused as
+# stale means a clock is wrong, and a new ID would not help.
+RENEW_STALE_MESSAGE_ID_AFTER = timedelta(days=2)
 
 
 class _CancelContext:
@@ -605,12 +610,44 @@ class SmevExchange:
                 client.send_response(to=row.reply_to, payload=row.payload,
                                      message_id=row.message_id)
         except SmevError as exc:
+            if isinstance(exc, SmevFaultError) and exc.fault.name == "StaleMessageId":
+                self._stale_message_id(row, exc)
+                return False
             self._mark(row.id, error=f"{type(exc).__name__}: {exc}",
                        give_up=not exc.retryable)
             log.warning("sending failed", extra={"outbox_id": row.id,
                                                  "retryable": exc.retryable})
             return False
         return True
+
+    def _stale_message_id(self, row: SmevOutboxMessage, exc: SmevFaultError) -> None:
+        """StaleMessageId (smev.md §7 #4): an alert about the clock; after about two days of
+        failed sending, a new version 1 MessageID, the old one kept beside it."""
+        now = self.clock.now()
+        try:
+            age = now - ns.message_id_time(row.message_id)
+        except ValueError:
+            age = RENEW_STALE_MESSAGE_ID_AFTER  # not a version 1 UUID: replace it as well
+        if age < RENEW_STALE_MESSAGE_ID_AFTER:
+            log.error("SMEV refuses a MessageID as stale that this host's clock made %d s "
+                      "ago: check the system clock (NTP) against SMEV's time",
+                      int(age.total_seconds()),
+                      extra={"outbox_id": row.id, "message_id": row.message_id})
+            self._mark(row.id, error=f"{type(exc).__name__}: {exc}")
+            return
+        new_id = ns.new_message_id()
+        with session_scope(self.config.database_url) as session:
+            session.execute(update(SmevOutboxMessage).where(
+                SmevOutboxMessage.id == row.id,
+                SmevOutboxMessage.message_id == row.message_id).values(
+                message_id=new_id, replaced_message_id=row.message_id,
+                attempts=SmevOutboxMessage.attempts + 1, next_attempt_at=None,
+                last_error=f"{type(exc).__name__}: {exc}; sent again as {new_id}"))
+        log.error("SMEV refuses a MessageID as stale after %d h of failed sending (check the "
+                  "system clock too); the message is sent again under a new MessageID",
+                  int(age.total_seconds() // 3600),
+                  extra={"outbox_id": row.id, "message_id": new_id,
+                         "replaced_message_id": row.message_id})
 
     def _mark(self, outbox_id: int, *, error: str, give_up: bool = False) -> None:
         now = self.clock.now()

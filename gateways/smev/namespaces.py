@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 VERSION = "1.3"
 _BASE = "urn://x-artefacts-smev-gov-ru/services/message-exchange"
@@ -54,6 +55,22 @@ def soap(name: str) -> str:
 def new_message_id() -> str:
     """A MessageID as SMEV requires it: a lower-case version 1 UUID (MAC address and time)."""
     return str(uuid.uuid1())
+
+
+# The start of a version 1 UUID's clock: 100-nanosecond intervals since 15 October 1582.
+_UUID_EPOCH = datetime(1582, 10, 15, tzinfo=UTC)
+
+
+def message_id_time(value: str) -> datetime:
+    """When a version 1 MessageID was made, by the clock of the host that made it.
+
+    SMEV compares this time with its own and answers StaleMessageId when it is old (smev.md
+    §1.5, §1.10). Raises ValueError for anything but a version 1 UUID.
+    """
+    parsed = uuid.UUID(value)
+    if parsed.version != 1:
+        raise ValueError("not a version 1 UUID")
+    return _UUID_EPOCH + timedelta(microseconds=parsed.time // 10)
 
 
 def is_uuid_text(value: str) -> bool:

@@ -68,6 +68,8 @@ class SmevOutboxMessage(Base):
     dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
     # Generated once, reused on every retry, so SMEV sees the same message each time.
     message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # The MessageID it had before SMEV refused it as stale and a new one was made (#4).
+    replaced_message_id: Mapped[str | None] = mapped_column(String(64))
     reply_to: Mapped[str | None] = mapped_column(Text)
     request_message_id: Mapped[str] = mapped_column(String(64))
     order_id: Mapped[int | None] = mapped_column(BigInteger, index=True)

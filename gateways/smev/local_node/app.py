@@ -22,10 +22,12 @@ def create_app(
     *,
     redelivery_timeout: float = 60.0,
     clock: Callable[[], float] = time.time,
+    stale_message_id_after: float | None = None,
 ) -> FastAPI:
     """The node over the SQLite file at db_path (created if missing)."""
     store = NodeStore(db_path, clock=clock)
-    node = LocalNode(store, redelivery_timeout=redelivery_timeout)
+    node = LocalNode(store, redelivery_timeout=redelivery_timeout,
+                     stale_message_id_after=stale_message_id_after)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -2,7 +2,8 @@
 
 What it checks, like SMEV: a soap:Header is present (else PoorSOAPEnvelopeFormat), the
 operation element is valid against our schema (else InvalidContent), a response's MessageID
-is a version 1 UUID seen for the first time, and its To is a ReplyTo the node handed out.
+is a version 1 UUID seen for the first time (and, when the node is told an age, not older
+than that by its own clock: StaleMessageId), and its To is a ReplyTo the node handed out.
 What it does not do: verify signatures (it accepts signed and unsigned envelopes alike),
 validate business payloads, or report asynchronous statuses (GetStatus is always empty).
 """
@@ -45,9 +46,13 @@ class _Fault(Exception):
 class LocalNode:
     """Answers SOAP calls from the node's store; one instance per store."""
 
-    def __init__(self, store: NodeStore, *, redelivery_timeout: float = 60.0) -> None:
+    def __init__(self, store: NodeStore, *, redelivery_timeout: float = 60.0,
+                 stale_message_id_after: float | None = None) -> None:
+        """stale_message_id_after: seconds after which a MessageID's own time is too old
+        (SMEV's limit is not published; None, the default, checks nothing)."""
         self.store = store
         self.redelivery_timeout = redelivery_timeout
+        self.stale_message_id_after = stale_message_id_after
         self._schema = schemas.message_schema()
         self._handlers = {
             ns.types("GetRequestRequest"): self._get_request,
@@ -204,6 +209,14 @@ class LocalNode:
                 "InvalidMessageIdFormat",
                 "SendResponse",
                 f"Идентификатор {message_id} не является UUID версии 1",
+            )
+        if self.stale_message_id_after is not None and (
+            self._now() - ns.message_id_time(message_id)
+        ).total_seconds() > self.stale_message_id_after:
+            raise _fault(
+                "StaleMessageId",
+                "SendResponse",
+                f"Идентификатор сообщения {message_id} устарел",
             )
         to = data.findtext(ns.types("To")) or ""
         request = self.store.request_by_reply_to(to)
