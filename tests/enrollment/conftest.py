@@ -17,7 +17,7 @@ import uvicorn
 
 from gateways.smev.client import SmevClient
 from gateways.smev.local_node.app import create_app as create_node_app
-from tests.conftest import shared_path
+from tests.conftest import SHARED_DIR, shared_path
 from tsos.clock import SystemClock
 from tsos.settings import Settings
 from tsos.smev_exchange import ExchangeConfig, SmevExchange
@@ -85,8 +85,13 @@ def exchange_config(database_url: str, settings: Settings,
 @pytest_asyncio.fixture
 async def exchange(smev_node: NodeServer, database_url: str, settings: Settings,
                    running_worker, queue_names: dict[str, str]) -> AsyncIterator[SmevExchange]:
+    # The operator's official SMEV 1.3 files where the reference folder has them, as a
+    # deployment configured with TSOS_SMEV_SCHEMA_DIR runs: every envelope of the end-to-end
+    # runs is built from and checked against the real schema.
+    official = SHARED_DIR / "reference" / "smev3" / "message-exchange" / "1.3"
+    schema_dir = official if official.is_dir() else None
     exchange = SmevExchange(exchange_config(database_url, settings, queue_names),
-                            lambda: SmevClient(smev_node.url + "/smev"),
+                            lambda: SmevClient(smev_node.url + "/smev", schema_dir=schema_dir),
                             running_worker.client, SystemClock())
     stop = asyncio.Event()
     task = asyncio.create_task(exchange.run(stop))
