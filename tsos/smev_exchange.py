@@ -37,8 +37,13 @@ from gateways.epgu.contracts import PayloadContract
 from gateways.epgu.intake import Screened, screen
 from gateways.smev import namespaces as ns
 from gateways.smev.client import SmevClient
-from gateways.smev.errors import SmevError, SmevFaultError
-from gateways.smev.parsing import IncomingRequest, UnreadableMessage
+from gateways.smev.errors import (
+    SmevConfigurationError,
+    SmevError,
+    SmevFaultError,
+    SmevRejectingFault,
+)
+from gateways.smev.parsing import AsyncStatus, IncomingRequest, UnreadableMessage
 from tsos.clock import Clock
 from tsos.db.enrollment import (
     FirstGradeApplication,
@@ -60,6 +65,8 @@ CANCEL_PENDING = "cancel_pending"
 # a message that failed that long is sent again under a new ID; a younger ID refused as
 # stale means a clock is wrong, and a new ID would not help.
 RENEW_STALE_MESSAGE_ID_AFTER = timedelta(days=2)
+# AsyncProcessingStatus categories that say SMEV refused a message it had accepted.
+REJECTED_BY_SMEV = frozenset({"requestIsRejectedBySmev", "responseIsRejectedBySmev"})
 
 
 class _CancelContext:
@@ -89,6 +96,8 @@ class ExchangeConfig:
     sweep_backoff_max: float = 60.0
     # Rows taken by one sweep: the rest wait for the next one.
     sweep_limit: int = 100
+    # Seconds between GetStatus polls: SMEV's status queue is read rarely (smev.md §1.7).
+    status_interval: float = 300.0
 
 
 class SmevExchange:
@@ -115,6 +124,7 @@ class SmevExchange:
         tasks.append(asyncio.create_task(self._intake(stop)))
         tasks += [asyncio.create_task(self._send(stop, n, self.config.senders))
                   for n in range(self.config.senders)]
+        tasks.append(asyncio.create_task(self._watch_statuses(stop)))
         await stop.wait()
         self.inbox_event.set()
         self.outbox_event.set()
@@ -538,6 +548,73 @@ class SmevExchange:
                                       "уже завершено; отменить его нельзя.",
                                       application_id=None)
             inbox.outcome = "cancel_closed_application"
+
+    # --- asynchronous statuses ---------------------------------------------------------
+
+    async def _watch_statuses(self, stop: asyncio.Event) -> None:
+        client = self.client_factory()
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self._read_statuses, client)
+            except SmevConfigurationError:
+                # GetStatus must be signed: without a signer (the local node spoken to
+                # unsigned) there is no status queue to read.
+                log.warning("SMEV statuses are not read: GetStatus needs a signer")
+                return
+            except SmevError as exc:
+                log.warning("GetStatus failed: %s", type(exc).__name__)
+            except Exception:
+                log.exception("reading SMEV statuses failed")
+            await _sleep(stop, self.config.status_interval)
+
+    def _read_statuses(self, client: SmevClient, limit: int = 100) -> int:
+        """Take the statuses SMEV has for us, up to `limit`.
+
+        GetStatus gives each status out once, and a status carries no MessageID of its own
+        (types-1.3.xsd), so there is nothing to Ack: reading it is taking it.
+        """
+        taken = 0
+        while taken < limit:
+            status = client.get_status()
+            if status is None:
+                break
+            taken += 1
+            self._route_status(status)
+        return taken
+
+    def _route_status(self, status: AsyncStatus) -> None:
+        """An asynchronous rejection (smev.md §1.8) fails the outbox message it names.
+
+        Routed by OriginalMessageId (also under a MessageID it had before a renewal). What
+        is kept is the fault's kind and codes: its description and validation errors may
+        quote our message's data.
+        """
+        original = status.original_message_id
+        if status.category not in REJECTED_BY_SMEV:
+            log.info("SMEV status %s", status.category,
+                     extra={"original_message_id": original})
+            return
+        what = (str(SmevRejectingFault(status.fault)) if status.fault is not None
+                else "СМЭВ: сообщение отклонено")
+        error = f"{status.category}: {what}"
+        with session_scope(self.config.database_url) as session:
+            row = session.scalar(select(SmevOutboxMessage).where(
+                (SmevOutboxMessage.message_id == original)
+                | (SmevOutboxMessage.replaced_message_id == original)).limit(1)
+            ) if original else None
+            if row is None:
+                log.error("SMEV rejected a message we do not know",
+                          extra={"original_message_id": original,
+                                 "fault": status.fault.name if status.fault else None})
+                return
+            row.last_error = error
+            row.gave_up_at = row.gave_up_at or self.clock.now()
+            outbox_id, order_id = row.id, row.order_id
+        log.error("SMEV rejected a message after accepting it; it needs an operator",
+                  extra={"outbox_id": outbox_id, "order_id": order_id,
+                         "original_message_id": original,
+                         "fault": status.fault.name if status.fault else None,
+                         "smev_code": status.fault.smev_code if status.fault else None})
 
     # --- sender ------------------------------------------------------------------------
 

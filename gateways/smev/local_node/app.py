@@ -64,6 +64,16 @@ def create_app(
             ) from exc
         return {"message_id": queued.message_id, "order_id": queued.order_id}
 
+    @app.post("/admin/statuses")
+    async def queue_status(request: Request) -> dict[str, Any]:
+        """Queue an asynchronous status (an XML holding AsyncProcessingStatus) for GetStatus."""
+        body = await request.body()
+        try:
+            original = await run_in_threadpool(node.queue_status, body)
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+        return {"original_message_id": original}
+
     @app.get("/admin/responses")
     def responses(order_id: int | None = None) -> list[dict[str, Any]]:
         """Our answers, in the order they were sent; all, or those of one order."""
@@ -101,6 +111,7 @@ def create_app(
                 "/admin/enqueue": "поставить запрос портала в очередь (POST, XML)",
                 "/admin/requests": "очередь запросов и их подтверждения",
                 "/admin/responses": "ответы ЦОС в порядке отправки",
+                "/admin/statuses": "поставить асинхронный статус СМЭВ для GetStatus (POST, XML)",
                 "/health": "узел работает",
             },
             "commands": ["tsos smev-node enqueue ФАЙЛ.xml", "tsos smev-node responses --json"],

@@ -5,7 +5,8 @@ operation element is valid against our schema (else InvalidContent), a response'
 is a version 1 UUID seen for the first time (and, when the node is told an age, not older
 than that by its own clock: StaleMessageId), and its To is a ReplyTo the node handed out.
 What it does not do: verify signatures (it accepts signed and unsigned envelopes alike),
-validate business payloads, or report asynchronous statuses (GetStatus is always empty).
+validate business payloads, or reject anything asynchronously by itself: GetStatus hands
+out, once each, only the statuses queued with queue_status (as a test or a person would).
 """
 
 from __future__ import annotations
@@ -108,6 +109,24 @@ class LocalNode:
         )
         logger.info("node: enqueued %s (order %s)", message_id, order_id)
         return Enqueued(message_id, order_id)
+
+    def queue_status(self, data: bytes) -> str | None:
+        """Queue an asynchronous status for GetStatus (smev.md §1.7, §1.8).
+
+        ``data`` is any XML holding an AsyncProcessingStatus of this schema version (a whole
+        GetResponse reply with a rejection, say); the first one is queued. Returns its
+        OriginalMessageId. Raises ValueError when there is none.
+        """
+        root, _, _ = parse_untrusted(data)
+        status = next(root.iter(ns.types("AsyncProcessingStatus")), None) if (
+            root is not None) else None
+        if status is None:
+            raise ValueError("no AsyncProcessingStatus of schema 1.3 in the document")
+        copy = etree.fromstring(etree.tostring(status))
+        self.store.add_status(etree.tostring(copy))
+        original = (copy.findtext(ns.types("OriginalMessageId")) or "").strip() or None
+        logger.info("node: status queued for %s", original)
+        return original
 
     def handle_soap(self, body: bytes, content_type: str | None) -> tuple[int, bytes]:
         """One SOAP call: (HTTP status, reply envelope)."""
@@ -257,7 +276,10 @@ class LocalNode:
         return replies.send_response_response(message_id, _moment(sent_at))
 
     def _get_status(self, operation: etree._Element, raw: bytes) -> bytes:
-        return replies.empty_reply("GetStatus")
+        status = self.store.next_status()
+        if status is None:
+            return replies.empty_reply("GetStatus")
+        return replies.status_reply(status)
 
     def _now(self) -> datetime:
         return _moment(self.store.now())

@@ -113,6 +113,17 @@ def empty_reply(operation: str) -> bytes:
     return _serialize(envelope)
 
 
+def status_reply(status: bytes) -> bytes:
+    """GetStatusResponse carrying one AsyncProcessingStatus (serialised), as SMEV signs it."""
+    envelope, response = _envelope("GetStatusResponse")
+    message = etree.SubElement(response, ns.types("SmevAsyncProcessingMessage"))
+    data = etree.SubElement(message, ns.types("AsyncProcessingStatusData"))
+    data.set("Id", "SIGNED_ASYNC_BY_SMEV")
+    data.append(etree.fromstring(status, etree.XMLParser(resolve_entities=False,
+                                                         no_network=True)))
+    return _serialize(envelope)
+
+
 def ack_response() -> bytes:
     envelope, _ = _envelope("AckResponse")
     return _serialize(envelope)

@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS responses (
     acked_at REAL
 );
 CREATE INDEX IF NOT EXISTS responses_order ON responses (order_id);
+CREATE TABLE IF NOT EXISTS statuses (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    status BLOB NOT NULL,
+    queued_at REAL NOT NULL,
+    delivered_at REAL
+);
 """
 
 
@@ -236,6 +242,23 @@ class NodeStore:
         with self._lock:
             rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
         return [_response(row) for row in rows]
+
+    def add_status(self, status: bytes) -> None:
+        """Queue an AsyncProcessingStatus element (serialised) for GetStatus."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO statuses (status, queued_at) VALUES (?, ?)",
+                       (status, self.now()))
+
+    def next_status(self) -> bytes | None:
+        """The oldest status not yet given out; GetStatus hands each out once."""
+        with self._transaction() as db:
+            row = db.execute("SELECT seq, status FROM statuses WHERE delivered_at IS NULL"
+                             " ORDER BY seq LIMIT 1").fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE statuses SET delivered_at = ? WHERE seq = ?",
+                       (self.now(), row["seq"]))
+        return bytes(row["status"])
 
     def requests(self) -> list[QueuedRequest]:
         with self._lock:
