@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # key, as SMEV would require; the enrollment benchmark turns it off (signing is measured
     # by a benchmark of its own).
     smev_sign_local: bool = Field(True, alias="TSOS_SMEV_SIGN_LOCAL")
+    # A request still without any answer this long after SMEV's SendingTimestamp is alerted;
+    # keep it below the portal's deadline for the first answer (not published, smev.md §1.7).
+    smev_answer_alert_minutes: float = Field(30.0, gt=0, alias="TSOS_SMEV_ANSWER_ALERT_MINUTES")
 
     frdo_template_path: Path | None = Field(None, alias="TSOS_FRDO_TEMPLATE")
 

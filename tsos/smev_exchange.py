@@ -49,8 +49,11 @@ from tsos.db.enrollment import (
     FirstGradeApplication,
     SmevInboxMessage,
     SmevOutboxMessage,
+    count_unanswered_requests,
+    unanswered_requests,
 )
 from tsos.db.session import session_scope
+from tsos.settings import get_settings
 from workflows import task_queues
 from workflows.enrollment.application import FirstGradeApplicationWorkflow
 from workflows.enrollment.messages import ApplicationFacts, PortalCancel
@@ -98,6 +101,10 @@ class ExchangeConfig:
     sweep_limit: int = 100
     # Seconds between GetStatus polls: SMEV's status queue is read rarely (smev.md §1.7).
     status_interval: float = 300.0
+    # A request unanswered this long after its SendingTimestamp is alerted (smev.md §7 #26);
+    # None: TSOS_SMEV_ANSWER_ALERT_MINUTES. Checked every `deadline_interval` seconds.
+    answer_alert_minutes: float | None = None
+    deadline_interval: float = 60.0
 
 
 class SmevExchange:
@@ -116,6 +123,12 @@ class SmevExchange:
         self.in_flight: set[int] = set()
         self.sweep_backoff = 0.0
         self.next_sweep = 0.0
+        minutes = config.answer_alert_minutes
+        if minutes is None:
+            minutes = get_settings().smev_answer_alert_minutes
+        self.answer_alert_after = timedelta(minutes=minutes)
+        # Requests now past that age without an answer (for health and the API to show).
+        self.overdue_answers = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         self.loop = asyncio.get_running_loop()
@@ -125,6 +138,7 @@ class SmevExchange:
         tasks += [asyncio.create_task(self._send(stop, n, self.config.senders))
                   for n in range(self.config.senders)]
         tasks.append(asyncio.create_task(self._watch_statuses(stop)))
+        tasks.append(asyncio.create_task(self._watch_deadlines(stop)))
         await stop.wait()
         self.inbox_event.set()
         self.outbox_event.set()
@@ -190,7 +204,9 @@ class SmevExchange:
             else:
                 message_id, reply_to, payload = got.message_id, got.reply_to, got.payload
                 ackable.append((message_id, True))
+            metadata = getattr(got, "metadata", None)
             rows.append({"message_id": message_id, "reply_to": reply_to, "received_at": now,
+                         "sending_timestamp": metadata.sending_timestamp if metadata else None,
                          "raw": got.envelope, "payload": payload, "state": state,
                          "outcome": outcome, "test_message": getattr(got, "is_test", False),
                          "processed_at": now if state == "rejected" else None})
@@ -549,6 +565,42 @@ class SmevExchange:
                                       application_id=None)
             inbox.outcome = "cancel_closed_application"
 
+    # --- the provider's deadline --------------------------------------------------------
+
+    async def _watch_deadlines(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self._check_deadlines)
+            except Exception:
+                log.exception("checking the answer deadline failed")
+            await _sleep(stop, self.config.deadline_interval)
+
+    def _check_deadlines(self, limit: int = 100) -> int:
+        """Alert, once each, the requests still unanswered `answer_alert_after` after SMEV
+        sent them (smev.md §1.7, §7 #26); return how many are unanswered that long."""
+        now = self.clock.now()
+        older_than = now - self.answer_alert_after
+        with session_scope(self.config.database_url) as session:
+            self.overdue_answers = count_unanswered_requests(session, older_than)
+            if not self.overdue_answers:
+                return 0
+            fresh = list(session.scalars(
+                unanswered_requests(older_than)
+                .where(SmevInboxMessage.answer_overdue_at.is_(None))
+                .order_by(SmevInboxMessage.id).limit(limit).with_for_update(skip_locked=True)))
+            for inbox in fresh:
+                since = inbox.sending_timestamp or inbox.received_at
+                log.error("SMEV request still unanswered %d min after it was sent; the "
+                          "portal's deadline for the first answer is near",
+                          int((now - since).total_seconds() // 60),
+                          extra={"inbox_id": inbox.id, "message_id": inbox.message_id,
+                                 "state": inbox.state})
+                inbox.answer_overdue_at = now
+        if fresh:
+            log.warning("SMEV requests unanswered past the alert age",
+                        extra={"count": self.overdue_answers})
+        return self.overdue_answers
+
     # --- asynchronous statuses ---------------------------------------------------------
 
     async def _watch_statuses(self, stop: asyncio.Event) -> None:
@@ -666,11 +718,19 @@ class SmevExchange:
         # their own MessageIDs, which SMEV answers as already sent.
         if not outbox_ids:
             return
+        now = self.clock.now()
         with session_scope(self.config.database_url) as session:
             session.execute(update(SmevOutboxMessage)
                             .where(SmevOutboxMessage.id.in_(outbox_ids))
-                            .values(sent_at=self.clock.now(), last_error=None,
+                            .values(sent_at=now, last_error=None,
                                     attempts=SmevOutboxMessage.attempts + 1))
+            # The requests they answer are answered now (the deadline check, #26).
+            session.execute(update(SmevInboxMessage).where(
+                SmevInboxMessage.answered_at.is_(None),
+                SmevInboxMessage.message_id.in_(
+                    select(SmevOutboxMessage.request_message_id)
+                    .where(SmevOutboxMessage.id.in_(outbox_ids))))
+                .values(answered_at=now))
 
     def _send_one(self, client: SmevClient, row: SmevOutboxMessage) -> bool:
         if row.reply_to is None:

@@ -18,14 +18,16 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Select,
     String,
     Text,
     UniqueConstraint,
     false,
     func,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tsos.db.base import Base, Timestamped
 from tsos.db.models import JsonDoc
@@ -51,13 +53,37 @@ class SmevInboxMessage(Base):
     # SMEV's TestMessage: answered as usual, but nothing in the database changes by it.
     test_message: Mapped[bool] = mapped_column(Boolean, default=False,
                                                server_default=false())
+    # MessageMetadata/SendingTimestamp: the provider's deadline runs from it (smev.md §1.7).
+    sending_timestamp: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the first answer to it (techCode 1, a refusal...) was accepted by SMEV.
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the exchange alerted that it was still unanswered (once).
+    answer_overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_smev_inbox_new", "id", postgresql_where=text("state = 'new'")),
         # Portal cancels not yet forwarded to their workflow (Temporal unavailable).
         Index("ix_smev_inbox_cancel_pending", "id",
               postgresql_where=text("outcome = 'cancel_pending'")),
+        # Requests not answered yet: the deadline check (smev.md §7 #26) looks only at them.
+        Index("ix_smev_inbox_unanswered", "id", postgresql_where=text("answered_at IS NULL")),
     )
+
+
+def unanswered_requests(older_than: datetime) -> Select[tuple[SmevInboxMessage]]:
+    """Requests (not unreadable ones, which cannot be answered) with no answer sent, whose
+    SendingTimestamp (else their arrival) is before `older_than`; by the partial index."""
+    return select(SmevInboxMessage).where(
+        SmevInboxMessage.answered_at.is_(None),
+        SmevInboxMessage.message_id.not_like("unreadable-%"),
+        func.coalesce(SmevInboxMessage.sending_timestamp, SmevInboxMessage.received_at)
+        < older_than)
+
+
+def count_unanswered_requests(session: Session, older_than: datetime) -> int:
+    """How many requests are still unanswered since before `older_than` (for health/API)."""
+    query = unanswered_requests(older_than).with_only_columns(func.count())
+    return int(session.scalar(query) or 0)
 
 
 class SmevOutboxMessage(Base):
