@@ -25,7 +25,7 @@ from activities.enrollment.common import (
 )
 from activities.enrollment.facts import facts_of
 from activities.enrollment.transitions import queue_cancel_response
-from domain.enrollment.age import assess_age
+from domain.enrollment.age import assess_age, format_age_ru
 from domain.enrollment.application import FirstGradeApplication as ApplicationData
 from domain.enrollment.application import RussianBirthCertificate
 from domain.enrollment.campaign import CampaignConfig
@@ -327,7 +327,8 @@ def _evaluate(session: Session, data: ApplicationData, config: CampaignConfig, s
     basis: dict[str, str] = {}
 
     age = assess_age(data.child.birth_date, config.campaign.age_reference_date)
-    basis["age"] = f"{age.category.value} ({age.clause})"
+    basis["age"] = (f"{format_age_ru(age.age)} на {format_date(age.reference_date)}: "
+                    f"{age.category.label_ru} ({age.clause})")
 
     checks = [is_resident(address.street, address.house, school.assigned_territory)
               for address in (data.residence_address, data.registration_address)]
@@ -347,12 +348,12 @@ def _evaluate(session: Session, data: ApplicationData, config: CampaignConfig, s
             basis["right"] = ("брат или сестра, указанные в заявлении, не найдены среди "
                               "обучающихся школы: преимущественное право не применено")
         else:
-            basis["right"] = f"{right.value} ({data.priority_right.basis_code})"
+            basis["right"] = f"{right.label_ru} (основание: {data.priority_right.basis_code})"
 
     decision = decide_wave(data.filing_date, campaign=config, school=school,
                            has_priority_right=right is not None, resident=resident,
                            wave2_opens_at=wave2_opened_early_at)
-    basis["wave"] = decision.outcome.value
+    basis["wave"] = f"{decision.outcome.label_ru} ({decision.clause})"
     wave_name = {WaveOutcome.WAVE1: "wave1", WaveOutcome.DEFERRED_TO_WAVE2: "deferred",
                  WaveOutcome.WAVE2: "wave2"}[decision.outcome]
     foreign = data.child.citizenship != "643"

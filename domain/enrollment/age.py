@@ -40,6 +40,14 @@ class AgeCategory(StrEnum):
     def needs_founder_permission(self) -> bool:
         return self is not AgeCategory.WITHIN_LIMITS
 
+    @property
+    def label_ru(self) -> str:
+        return {
+            AgeCategory.WITHIN_LIMITS: "в пределах возраста приёма",
+            AgeCategory.TOO_YOUNG: "младше 6 лет 6 месяцев",
+            AgeCategory.TOO_OLD: "8 лет и старше",
+        }[self]
+
 
 @dataclass(frozen=True)
 class AgeAssessment:

@@ -25,6 +25,14 @@ class PriorityRight(StrEnum):
     FIRST_PRIORITY = "first_priority"
     SIBLING = "sibling"
 
+    @property
+    def label_ru(self) -> str:
+        return {
+            PriorityRight.EXTRAORDINARY: "право внеочередного приёма",
+            PriorityRight.FIRST_PRIORITY: "право первоочередного приёма",
+            PriorityRight.SIBLING: "преимущественное право (брат или сестра в школе)",
+        }[self]
+
 
 class Category(StrEnum):
     """The category an application is ranked in."""

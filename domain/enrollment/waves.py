@@ -26,6 +26,15 @@ class WaveOutcome(StrEnum):
     DEFERRED_TO_WAVE2 = "deferred_to_wave2"
     WAVE2 = "wave2"
 
+    @property
+    def label_ru(self) -> str:
+        return {
+            WaveOutcome.CAMPAIGN_NOT_OPEN: "приёмная кампания не идёт",
+            WaveOutcome.WAVE1: "первый этап",
+            WaveOutcome.DEFERRED_TO_WAVE2: "отложено до второго этапа",
+            WaveOutcome.WAVE2: "второй этап",
+        }[self]
+
 
 NOT_STARTED_RU = "ещё не начался"
 FINISHED_RU = "завершён"

@@ -198,6 +198,10 @@ async def test_list_filters_and_detail_with_basis(portal, api_client, token_for)
     assert registration["clause"] and registration["actor"] == "система"
     assert str(resident) in registration["comment"]
     assert set(by_order["basis"]) >= {"age", "territory", "wave"}
+    # Staff read the basis in Russian: no internal codes.
+    assert "в пределах возраста приёма" in by_order["basis"]["age"]
+    assert by_order["basis"]["wave"].startswith("первый этап")
+    assert "within_limits" not in str(by_order["basis"])
     assert [(s["kind"], s["code"]) for s in by_order["outbox"]] == [("techCode", "1"),
                                                                  ("orgCode", "311")]
     assert by_order["outbox"][0]["delivery"] == "sent" and by_order["outbox"][0]["sent_at"]
