@@ -81,7 +81,9 @@ def run_stream(settings: Settings, url: str, console: Console) -> None:
         # The demo campaign is made for the demo region (ОКТМО 67000000, Europe/Simferopol).
         console.print(f"Демо-кампания не загружена: {exc}")
         raise SystemExit(2) from None
+    ended = "остановлен" if counts.stopped else "завершён"
     console.print(
-        f"Демо-поток завершён: подано сообщений {sum(counts.offered.values())}, "
+        f"Демо-поток {ended}: подано сообщений {sum(counts.offered.values())} "
+        f"из {counts.planned}, "
         f"шагов сотрудников {sum(v for k, v in counts.staff.items() if k != 'not_ready')}, "
         f"зачислено приказом {counts.enrolled}.")

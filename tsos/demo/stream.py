@@ -121,6 +121,9 @@ class StreamCounts:
     wave1_closed_early: bool = False
     enrollment_order_id: int | None = None
     enrolled: int = 0
+    # Stopped (Ctrl-C) before everything planned was offered and done.
+    stopped: bool = False
+    planned: int = 0
 
     def summary(self) -> str:
         offered = ", ".join(f"{kind} {count}" for kind, count in sorted(self.offered.items()))
@@ -217,6 +220,7 @@ class DemoStream:
             await asyncio.gather(self.feed(stop), self.staff(stop))
         finally:
             await self.aclose()
+        self.counts.stopped, self.counts.planned = stop.is_set(), self.options.total
         log.info("demo stream finished: %s", self.counts.summary())
         return self.counts
 
