@@ -38,6 +38,7 @@ from gateways.epgu.intake import Screened, screen
 from gateways.smev import namespaces as ns
 from gateways.smev.client import SmevClient
 from gateways.smev.errors import (
+    SmevCertificateFault,
     SmevConfigurationError,
     SmevError,
     SmevFaultError,
@@ -68,6 +69,11 @@ CANCEL_PENDING = "cancel_pending"
 # a message that failed that long is sent again under a new ID; a younger ID refused as
 # stale means a clock is wrong, and a new ID would not help.
 RENEW_STALE_MESSAGE_ID_AFTER = timedelta(days=2)
+# The signing certificate is alerted this long before it expires, at the start and daily:
+# a new GOST certificate from the certification centre, and SMEV's registration of it
+# (possibly a new X.400 name), take weeks, not days.
+CERTIFICATE_WARNING = timedelta(days=30)
+CERTIFICATE_CHECK_INTERVAL = 24 * 3600.0
 # AsyncProcessingStatus categories that say SMEV refused a message it had accepted.
 REJECTED_BY_SMEV = frozenset({"requestIsRejectedBySmev", "responseIsRejectedBySmev"})
 
@@ -139,6 +145,7 @@ class SmevExchange:
                   for n in range(self.config.senders)]
         tasks.append(asyncio.create_task(self._watch_statuses(stop)))
         tasks.append(asyncio.create_task(self._watch_deadlines(stop)))
+        tasks.append(asyncio.create_task(self._watch_certificate(stop)))
         await stop.wait()
         self.inbox_event.set()
         self.outbox_event.set()
@@ -151,6 +158,12 @@ class SmevExchange:
         while not stop.is_set():
             try:
                 batch = await asyncio.to_thread(self._take, client)
+            except SmevCertificateFault as exc:
+                log.error("GetRequest refused: the signing certificate or the registration "
+                          "in SMEV needs an operator", extra={"fault": exc.error_type,
+                                                              "category": exc.category})
+                await _sleep(stop, self.config.poll_interval * 60)
+                continue
             except SmevError as exc:
                 log.warning("GetRequest failed: %s", type(exc).__name__)
                 await _sleep(stop, self.config.poll_interval * 5)
@@ -565,6 +578,34 @@ class SmevExchange:
                                       application_id=None)
             inbox.outcome = "cancel_closed_application"
 
+    # --- the signing certificate -------------------------------------------------------
+
+    async def _watch_certificate(self, stop: asyncio.Event) -> None:
+        client = self.client_factory()
+        while not stop.is_set():
+            try:
+                self._check_certificate(client)
+            except Exception:
+                log.exception("checking the signing certificate failed")
+            await _sleep(stop, CERTIFICATE_CHECK_INTERVAL)
+
+    def _check_certificate(self, client: SmevClient) -> timedelta | None:
+        """An ERROR when the signing certificate expires within CERTIFICATE_WARNING (or has
+        expired); returns the time left, None without a certificate."""
+        expires_at = client.certificate_expires_at
+        if expires_at is None:
+            return None
+        left = expires_at - self.clock.now()
+        if left <= timedelta(0):
+            log.error("the SMEV signing certificate has expired: SMEV refuses everything "
+                      "signed with it (CertificateIsExpired)",
+                      extra={"expires_at": expires_at.isoformat()})
+        elif left < CERTIFICATE_WARNING:
+            log.error("the SMEV signing certificate expires in %d days: order a new one and "
+                      "its registration in SMEV", left.days,
+                      extra={"expires_at": expires_at.isoformat()})
+        return left
+
     # --- the provider's deadline --------------------------------------------------------
 
     async def _watch_deadlines(self, stop: asyncio.Event) -> None:
@@ -750,6 +791,11 @@ class SmevExchange:
             if isinstance(exc, SmevFaultError) and exc.fault.name == "StaleMessageId":
                 self._stale_message_id(row, exc)
                 return False
+            if isinstance(exc, SmevCertificateFault):
+                log.error("SMEV refuses our signature: the certificate or the registration "
+                          "needs an operator", extra={"outbox_id": row.id,
+                                                      "fault": exc.error_type,
+                                                      "category": exc.category})
             self._mark(row.id, error=f"{type(exc).__name__}: {exc}",
                        give_up=not exc.retryable)
             log.warning("sending failed", extra={"outbox_id": row.id,

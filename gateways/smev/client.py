@@ -184,6 +184,23 @@ class SmevClient:
         self._transport.session.close()
 
     @property
+    def certificate_expires_at(self) -> datetime | None:
+        """When the signing certificate stops being valid; None without a signer, or when
+        the certificate cannot be read."""
+        if self._signer is None:
+            return None
+        try:
+            info = getattr(self._signer, "certificate", None)
+            if info is None or callable(info):
+                from gateways.smev.signing import read_certificate
+
+                info = read_certificate(self._signer.certificate_der)
+            return info.not_after
+        except Exception:
+            logger.warning("the signing certificate cannot be read for its expiry")
+            return None
+
+    @property
     def last_exchange(self) -> Exchange | None:
         """The bytes of this thread's last call, as sent and as received."""
         return self._transport.last_exchange

@@ -16,6 +16,13 @@ from typing import ClassVar
 # Faults that say "try again later", per the operator's annotations in faults-1.3.xsd.
 TRANSIENT_FAULTS = frozenset({"SMEVFailure", "DestinationOverflow", "EndOfLifeReached"})
 
+# Faults that say our signing certificate, or our registration in SMEV, needs a person: a new
+# certificate from the certification centre, or the registration renewed (smev.md §1.10,
+# §7 #10). Never retried; shown to the operator as "certificate/registration".
+CERTIFICATE_REASONS = frozenset({"CertificateIsExpired", "CertificateIsNotFound"})
+REGISTRATION_FAULTS = frozenset({"SenderIsNotRegistered"})
+CERTIFICATE_OR_REGISTRATION = "certificate/registration"
+
 _FAULT_TEXT_RU = {
     "SMEVFailure": "сбой инфраструктуры СМЭВ",
     "DestinationOverflow": "очередь получателя в СМЭВ переполнена",
@@ -143,6 +150,21 @@ class SmevTransientFault(SmevFaultError, SmevRetryableError):
 class SmevRejectingFault(SmevFaultError, SmevPermanentError):
     """Any other fault: SMEV refuses the message as it is (schema, signature, access...)."""
 
+    # What kind of person has to act; None: the message or the code is to fix.
+    category: ClassVar[str | None] = None
+
+
+class SmevCertificateFault(SmevRejectingFault):
+    """Our certificate expired or is unknown, or our system is not (or no longer) registered
+    (a new certificate may change the organisation's X.400 name): the operator acts."""
+
+    category: ClassVar[str | None] = CERTIFICATE_OR_REGISTRATION
+
+    def __init__(self, fault: SoapFault) -> None:
+        super().__init__(fault)
+        self.args = (f"{self.args[0]} ({CERTIFICATE_OR_REGISTRATION}: нужен новый сертификат "
+                     "или регистрация в СМЭВ)",)
+
 
 def fault_error(fault: SoapFault) -> SmevFaultError:
     """The error to raise for a fault, by the retry table of smev.md §1.10."""
@@ -151,6 +173,9 @@ def fault_error(fault: SoapFault) -> SmevFaultError:
     if fault.name is None and not (fault.faultcode or "").endswith("Client"):
         # A server fault without a SMEV detail: SMEV's infrastructure, not our message.
         return SmevTransientFault(fault)
+    if fault.name in REGISTRATION_FAULTS or (
+            fault.name == "SignatureVerificationFault" and fault.reason in CERTIFICATE_REASONS):
+        return SmevCertificateFault(fault)
     return SmevRejectingFault(fault)
 
 
