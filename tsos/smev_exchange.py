@@ -16,14 +16,17 @@ import concurrent.futures
 import hashlib
 import logging
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
@@ -53,6 +56,7 @@ from tsos.db.enrollment import (
     count_unanswered_requests,
     unanswered_requests,
 )
+from tsos.db.errors import describe_database_error
 from tsos.db.session import session_scope
 from tsos.settings import get_settings
 from workflows import task_queues
@@ -322,10 +326,13 @@ class SmevExchange:
                         outcomes.append(self._process(session, inbox))
                 except Exception as exc:
                     # A bug or bad data must not stop the queue: the message is kept as
-                    # failed, with the error, for an operator to replay.
-                    log.exception("intake failed", extra={"inbox_id": inbox.id})
+                    # failed, with the kind of error and where it arose (never its text,
+                    # which may quote a row's values), for an operator to replay.
+                    failure = safe_failure(exc)
+                    log.error("intake failed", extra={"inbox_id": inbox.id,
+                                                      "error": failure})
                     session.refresh(inbox)
-                    inbox.state, inbox.error = "failed", f"{type(exc).__name__}: {exc}"
+                    inbox.state, inbox.error = "failed", failure
                     self._answer_failed(session, inbox)
                     outcomes.append(IntakeOutcome())
         return outcomes
@@ -395,9 +402,10 @@ class SmevExchange:
                     return
                 answer = _queue_failure_answer(session, inbox, answer_key)
                 inbox.outcome = f"failed:answered_{answer}"
-        except Exception:
-            log.exception("failed message could not be answered; needs an operator",
-                          extra={"inbox_id": inbox.id, "message_id": inbox.message_id})
+        except Exception as exc:
+            log.error("failed message could not be answered; needs an operator",
+                      extra={"inbox_id": inbox.id, "message_id": inbox.message_id,
+                             "error": safe_failure(exc)})
             return
         log.error("intake failed; the portal is told, the message needs an operator",
                   extra={"inbox_id": inbox.id, "message_id": inbox.message_id,
@@ -920,6 +928,29 @@ def _readable_order(payload: bytes | None) -> tuple[int | None, PayloadContract 
             if text_value.isdigit() and len(text_value) <= 18:
                 order_id = int(text_value)
     return order_id, screened.contract, cancel
+
+
+def safe_failure(exc: BaseException) -> str:
+    """What failed, without what it said: a database error by kind, SQLSTATE, table and
+    constraint (tsos.db.errors), anything else by its type; then where it was raised.
+
+    An exception's text may quote personal data (PostgreSQL's DETAIL quotes the row; a
+    ValueError may quote a name), so neither the stored error nor the log carries it.
+    """
+    if isinstance(exc, DBAPIError):
+        what = describe_database_error(exc)
+    else:
+        what = type(exc).__name__
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        last = frames[-1]
+        where = Path(last.filename)
+        try:
+            where = where.relative_to(Path.cwd())
+        except ValueError:
+            where = Path(*where.parts[-3:])
+        what += f" at {where}:{last.lineno} in {last.name}"
+    return what
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
