@@ -117,49 +117,10 @@ def demo(
     from tsos.demo.loader import load_demo
 
     try:
-        if full:
-            _load_full_demo(stream=stream)
-        else:
-            load_demo(get_settings(), console, stream=stream)
+        load_demo(get_settings(), console, stream=stream, full=full)
     except KeyboardInterrupt:
         console.print("Загрузка демо-данных прервана.")
         raise typer.Exit(130) from None
-
-
-def _load_full_demo(*, stream: bool) -> None:
-    """`tsos demo`, with the journal at the region's full size (`DemoSize.full()`, as
-    `tsos gradebook demo --full`): the current school year, lessons up to today held."""
-    from zoneinfo import ZoneInfo
-
-    from tsos.clock import SystemClock
-    from tsos.db.session import session_scope
-    from tsos.demo import loader
-    from tsos.gradebook.demo import (
-        DemoSize,
-        current_year_start,
-        describe,
-        load_gradebook_demo,
-    )
-    from tsos.gradebook_cli import ensure_schedules, grade_latest_past_term
-    from tsos.services import database_url
-
-    settings = get_settings()
-    url = database_url(settings)
-    with console.status("Демо-данные: организации и сотрудники…"), session_scope(url) as session:
-        orgs, users = loader.load_region(session, settings)
-    console.print(f"Демо-данные: организаций добавлено {orgs}, сотрудников {users}.")
-    today = SystemClock().now().astimezone(ZoneInfo(settings.region_time_zone)).date()
-    with console.status("Демо-данные журнала всего региона (это долго)…"):
-        counts = load_gradebook_demo(url, settings, DemoSize.full(),
-                                     year_start=current_year_start(today), until=today)
-    console.print(describe(counts))
-    ensured, _ = ensure_schedules(settings)
-    started = grade_latest_past_term(settings)
-    console.print(f"Расписаний выставления отметок за периоды: {ensured}; "
-                  f"начато выставление отметок за прошедший период: {started}.")
-    loader.load_certificates(url, console)
-    if stream:
-        loader.run_stream(settings, url, console)
 
 
 @app.command()

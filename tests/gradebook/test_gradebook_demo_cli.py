@@ -8,8 +8,7 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from tsos import cli, gradebook_cli, services
-from tsos.db import session as db_session
+from tsos import cli, gradebook_cli
 from tsos.demo import loader
 from tsos.gradebook import demo as gradebook_demo
 from tsos.gradebook.demo import DemoSize, current_year_start
@@ -31,8 +30,8 @@ def calls(monkeypatch):  # type: ignore[no-untyped-def]
         return {"школ": 70, "учеников": 1, "учителей": 1, "уроков": 1, "отметок": 1,
                 "пропусков": 1, "школ с данными ранее": 0}
 
-    monkeypatch.setattr(services, "database_url", lambda settings: "postgresql://stub")
-    monkeypatch.setattr(db_session, "session_scope", no_session)
+    monkeypatch.setattr(loader, "database_url", lambda settings: "postgresql://stub")
+    monkeypatch.setattr(loader, "session_scope", no_session)
     monkeypatch.setattr(loader, "load_region", lambda session, settings: (0, 0))
     monkeypatch.setattr(gradebook_demo, "load_gradebook_demo", journal)
     monkeypatch.setattr(gradebook_cli, "ensure_schedules", lambda settings: (70, 70))
@@ -41,8 +40,6 @@ def calls(monkeypatch):  # type: ignore[no-untyped-def]
                         lambda url, console: seen.append(("certificates",)))
     monkeypatch.setattr(loader, "run_stream",
                         lambda settings, url, console: seen.append(("stream",)))
-    monkeypatch.setattr(loader, "load_demo", lambda settings, console, *, stream=False:
-                        seen.append(("small demo", stream)))
     return seen
 
 
@@ -64,5 +61,6 @@ def test_demo_full_loads_the_whole_region_journal(calls) -> None:  # type: ignor
 def test_demo_without_full_is_the_small_slice(calls) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(cli.app, ["demo"])
     assert result.exit_code == 0, result.output
-    assert calls == [("small demo", False)]
+    [(_, size, _, _)] = [call for call in calls if call[0] == "journal"]
+    assert size == DemoSize.small()
     assert "--full" in runner.invoke(cli.app, ["demo", "--help"]).output

@@ -18,12 +18,15 @@ from tsos.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def load_demo(settings: Settings, console: Console, *, stream: bool = False) -> None:
+def load_demo(settings: Settings, console: Console, *, stream: bool = False,
+              full: bool = False) -> None:
+    """The demo region; `full` loads the journal of every school (≈56,000 pupils, as
+    `tsos gradebook demo --full`) instead of a slice of two."""
     url = database_url(settings)
     with console.status("Демо-данные: организации и сотрудники…"), session_scope(url) as session:
         orgs, users = load_region(session, settings)
     console.print(f"Демо-данные: организаций добавлено {orgs}, сотрудников {users}.")
-    load_journal(settings, url, console)
+    load_journal(settings, url, console, full=full)
     load_certificates(url, console)
     if stream:
         run_stream(settings, url, console)
@@ -36,8 +39,10 @@ def load_region(session: Session, settings: Settings) -> tuple[int, int]:
                                    code_prefix=settings.region_code_prefix)
 
 
-def load_journal(settings: Settings, url: str, console: Console) -> None:
-    """A small slice of the current school year's journal, held lessons up to today."""
+def load_journal(settings: Settings, url: str, console: Console, *,
+                 full: bool = False) -> None:
+    """The current school year's journal, held lessons up to today: a small slice, or the
+    whole region's (schools that already have the year's journal are left as they are)."""
     from tsos.clock import SystemClock
     from tsos.gradebook.demo import (
         DemoSize,
@@ -48,8 +53,10 @@ def load_journal(settings: Settings, url: str, console: Console) -> None:
     from tsos.gradebook_cli import ensure_schedules, grade_latest_past_term
 
     today = SystemClock().now().astimezone(ZoneInfo(settings.region_time_zone)).date()
-    with console.status("Демо-данные журнала…"):
-        counts = load_gradebook_demo(url, settings, DemoSize.small(),
+    size = DemoSize.full() if full else DemoSize.small()
+    with console.status("Демо-данные журнала всего региона (это долго)…" if full
+                        else "Демо-данные журнала…"):
+        counts = load_gradebook_demo(url, settings, size,
                                      year_start=current_year_start(today), until=today)
     console.print(describe(counts))
     ensured, _ = ensure_schedules(settings)
