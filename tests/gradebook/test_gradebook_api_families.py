@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.gradebook.school import POLICY, School, _person, _user, give_marks
-from tsos.db.models import GuardianLink, Organization, Pupil
+from tsos.db.models import GuardianLink, Organization, Pupil, User
 from tsos.db.session import session_scope
 from tsos.gradebook import structure
 
@@ -136,3 +136,26 @@ async def test_two_parents_of_one_child_and_one_link_revoked(gradebook_api, data
     assert await _diaries(gradebook_api, headers, twice, [child, school.pupils[3]]) == [
         403, 200]
     assert await _diaries(gradebook_api, headers, father, [child]) == [200]
+
+
+async def test_a_childs_diary_opens_at_a_school_without_a_grading_policy(
+        gradebook_api, database_url, school, headers) -> None:
+    """A school that has published no policy yet: the family still reads the diary (its
+    lessons, no averages), not an error."""
+    with session_scope(database_url) as session:
+        other_org = session.scalar(select(Organization.id).where(
+            Organization.code == "SEV-0802"))
+        person = _person(session, "Лисина", "Майя", date(2016, 5, 1))
+        pupil = Pupil(person_id=person, organization_id=other_org, grade=3,
+                      class_letter="Б", school_year="2025/2026", enrolled_on=date(2022, 9, 1))
+        session.add(pupil)
+        session.flush()
+        parent = _user(session, "guardian", None, _person(session, "Лисина", "Анна"))
+        parent_person = session.scalar(select(User.person_id).where(User.id == parent))
+        _link(session, parent_person, person, "mother")
+        pupil_id = pupil.id
+
+    answer = await gradebook_api.get(f"/gradebook/diary/{pupil_id}", params=WEEK,
+                                     headers=headers(parent))
+    assert answer.status_code == 200, answer.text
+    assert all(subject["average"] is None for subject in answer.json()["subjects"])

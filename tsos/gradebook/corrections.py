@@ -50,7 +50,8 @@ def request_mark_correction(ctx: WriteContext, *, lesson_id: int, reason: str,
             if pupil_id is None or kind is None:
                 raise GradebookError("Для новой отметки укажите ученика и вид работы")
             if pupil_id not in roster_on(ctx.session, lesson_row):
-                raise GradebookError(f"Ученик {pupil_id} не числится в списке урока")
+                raise GradebookError(
+                    f"Ученик с идентификатором {pupil_id} не числится в списке урока")
             assert ctx.actor.user_id is not None
             proposed = Mark(id=ctx.next_id("marks"), pupil_id=pupil_id,
                             subject_id=lesson_row.subject_id, lesson_id=lesson_id,
@@ -65,7 +66,7 @@ def request_attendance_correction(ctx: WriteContext, *, lesson_id: int, pupil_id
     """`record` None means the pupil was present after all."""
     lesson_row, _ = load_lesson(ctx.session, lesson_id, ctx.organization_id)
     if pupil_id not in roster_on(ctx.session, lesson_row):
-        raise GradebookError(f"Ученик {pupil_id} не числится в списке урока")
+        raise GradebookError(f"Ученик с идентификатором {pupil_id} не числится в списке урока")
     row = ctx.session.scalar(select(db.Attendance).where(
         db.Attendance.lesson_id == lesson_id, db.Attendance.pupil_id == pupil_id))
     current = None if row is None else attendance_of(row)

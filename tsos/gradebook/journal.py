@@ -416,7 +416,7 @@ class JournalWriter:
         missing = sorted(set(pupil_ids) - roster_on(self.session, lesson))
         if missing:
             raise GradebookError(
-                f"Ученик {missing[0]} не числится в списке урока на "
+                f"Ученик с идентификатором {missing[0]} не числится в списке урока на "
                 f"{lesson.lesson_date:%d.%m.%Y}"
             )
 

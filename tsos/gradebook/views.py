@@ -29,11 +29,12 @@ from domain.gradebook.computation import (
     running_average,
 )
 from domain.gradebook.lessons import Lesson
-from domain.gradebook.policy import GradingPolicy
+from domain.gradebook.policy import DEFAULT_WORK_KINDS, GradingPolicy
 from domain.gradebook.terms import Term
 from tsos.db import gradebook as db
 from tsos.db.models import Person, Pupil
 from tsos.gradebook import structure
+from tsos.gradebook.errors import GradebookError
 from tsos.gradebook.homework_files import FileInfo, files_of
 from tsos.gradebook.mapping import (
     attendance_of,
@@ -379,12 +380,14 @@ def diary(session: Session, pupil_id: int, start: date, end: date, *, zone: str)
 
     pupil = session.get(Pupil, pupil_id)
     assert pupil is not None
-    policy = structure.policy_near(session, pupil.organization_id, end)
+    policy = _diary_policy(session, pupil.organization_id, end)
     files = files_of(session, [lesson.id for lesson in lessons])
     by_lesson: dict[int, list[DiaryMark]] = defaultdict(list)
     for row in marks:
-        by_lesson[row.lesson_id].append(DiaryMark(value=str(mark_of(row).value),
-                                                  kind_title=policy.kind_title(row.kind)))
+        by_lesson[row.lesson_id].append(DiaryMark(
+            value=str(mark_of(row).value),
+            kind_title=policy.kind_title(row.kind) if policy is not None
+            else _default_kind_title(row.kind)))
     diary_lessons = [
         DiaryLesson(lesson_id=lesson.id, date=lesson.lesson_date, number=lesson.number,
                     starts_at=lesson.starts_at, ends_at=lesson.ends_at,
@@ -400,7 +403,7 @@ def diary(session: Session, pupil_id: int, start: date, end: date, *, zone: str)
     term = _diary_term(session, pupil_id, start, end)
     term_marks: list[db.Mark] = []
     if term is not None:
-        policy = structure.policy_near(session, pupil.organization_id, term.end)
+        policy = _diary_policy(session, pupil.organization_id, term.end)
         term_marks = list(session.scalars(select(db.Mark).where(
             db.Mark.pupil_id == pupil_id, db.Mark.published.is_(True),
             db.Mark.lesson_date.between(term.start, term.end))))
@@ -432,8 +435,22 @@ def _diary_term(session: Session, pupil_id: int, start: date, end: date) -> Term
     return begun[-1] if begun else None
 
 
+def _default_kind_title(kind: str) -> str:
+    default = DEFAULT_WORK_KINDS.get(kind)
+    return default.title if default is not None else kind
+
+
+def _diary_policy(session: Session, organization_id: int, on: date) -> GradingPolicy | None:
+    """The school's policy for the diary; None while the school has published none (the
+    family still sees lessons and homework, with no averages)."""
+    try:
+        return structure.policy_near(session, organization_id, on)
+    except GradebookError:
+        return None
+
+
 def _diary_subjects(session: Session, pupil_id: int, marks: list[db.Mark],
-                    subjects: dict[int, db.Subject], policy: GradingPolicy
+                    subjects: dict[int, db.Subject], policy: GradingPolicy | None
                     ) -> list[DiarySubject]:
     """Each subject of the window with its term marks and its average over the term."""
     by_subject: dict[int, list[db.Mark]] = defaultdict(list)
@@ -457,7 +474,8 @@ def _diary_subjects(session: Session, pupil_id: int, marks: list[db.Mark],
     result = []
     for subject_id in sorted(names, key=lambda s: (names[s], s)):
         rows = by_subject.get(subject_id, [])
-        average = running_average([mark_of(row) for row in rows], policy)
+        average = (running_average([mark_of(row) for row in rows], policy)
+                   if policy is not None else None)
         result.append(DiarySubject(subject_id=subject_id, subject_name=names[subject_id],
                                    marks_count=len(rows), average=_shown(average),
                                    period_marks=periods.get(subject_id, [])))
@@ -590,7 +608,8 @@ def performance(session: Session, school_class: db.SchoolClass, subject_id: int,
         marks[row.pupil_id].append(row)
     averages = []
     for pupil_id, rows in marks.items():
-        average = running_average([mark_of(row) for row in rows], policy)
+        average = (running_average([mark_of(row) for row in rows], policy)
+                   if policy is not None else None)
         if average is not None:
             averages.append((pupil_id, average))
 
