@@ -7,7 +7,7 @@ import logging
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, not_, select
+from sqlalchemy import Select, and_, not_, or_, select
 
 from activities.certificates import store
 from activities.certificates.context import (
@@ -293,11 +293,14 @@ def resolve_issue(ctx: CertContext, issue_id: int, *, corrected: bool, resolutio
     if not resolution.strip():
         raise CertificateRuleError("Укажите, что сделано", code="invalid_input", status=422,
                                    field="resolution")
+    request: gb.CorrectionRequest | None = None
     if correction_request_id is not None:
         request = ctx.session.get(gb.CorrectionRequest, correction_request_id)
         if request is None or request.organization_id != ctx.organization_id:
             raise CertificateRuleError("Запрос на исправление не найден", code="not_found",
                                        status=404, field="correction_request_id")
+    if corrected and not issue.after_issue:
+        _require_gradebook_change(ctx, issue, request)
     if issue.after_issue and corrected:
         certificate = ctx.session.get(db.Certificate, issue.certificate_id)
         assert certificate is not None
@@ -322,6 +325,69 @@ def resolve_issue(ctx: CertContext, issue_id: int, *, corrected: bool, resolutio
     issue.correction_request_id = correction_request_id
     ctx.session.flush()
     return issue
+
+
+GRADEBOOK_MARK_KINDS = ("mark", "term_mark", "year_mark")
+DONE_CORRECTIONS = ("approved", "applied")
+
+
+def _require_gradebook_change(ctx: CertContext, issue: db.MarkIssue,
+                              request: gb.CorrectionRequest | None) -> None:
+    """«Исправлено» before issue rests on the gradebook: the correction request the deputy
+    head approved, or an audited change of the pupil's marks of the line's subjects made
+    after the issue was reported. The finals are then recomputed from the gradebook."""
+    certificate = ctx.session.get(db.Certificate, issue.certificate_id)
+    assert certificate is not None
+    version = ctx.session.get(db.FinalMarksVersion, certificate.final_marks_id)
+    assert version is not None
+    mark = final_marks_of(version).mark_for(issue.line_code)
+    codes = mark.line.sources if mark is not None else ()
+    title = mark.line.title if mark is not None else issue.line_code
+    subject_ids = set(ctx.session.scalars(select(gb.Subject.id).where(
+        gb.Subject.code.in_(list(codes))))) if codes else set()
+    if request is not None:
+        _check_request(ctx, request, certificate.pupil_id, subject_ids, title)
+        return
+    pupil = certificate.pupil_id
+    event = gb.GradebookAuditEvent
+    changed = ctx.session.scalar(select(event.id).where(
+        event.object_kind.in_(GRADEBOOK_MARK_KINDS),
+        event.outcome == "applied",
+        event.recorded_at > issue.recorded_at,
+        or_(and_(event.new_value["pupil_id"].as_integer() == pupil,
+                 event.new_value["subject_id"].as_integer().in_(subject_ids)),
+            and_(event.old_value["pupil_id"].as_integer() == pupil,
+                 event.old_value["subject_id"].as_integer().in_(subject_ids))),
+    ).limit(1)) if subject_ids else None
+    if changed is None:
+        raise CertificateRuleError(
+            f"Отметка не может считаться исправленной: после замечания в журнале не "
+            f"изменялась ни одна отметка обучающегося по строке «{title}». Исправьте "
+            f"отметку в журнале (для закрытого периода — запросом на исправление, "
+            f"одобренным заместителем директора) и укажите этот запрос, либо ответьте, что "
+            f"отметка верна", code="no_gradebook_change", status=409,
+            field="correction_request_id")
+
+
+def _check_request(ctx: CertContext, request: gb.CorrectionRequest, pupil_id: int,
+                   subject_ids: set[int], title: str) -> None:
+    if request.status not in DONE_CORRECTIONS:
+        raise CertificateRuleError(
+            f"Запрос на исправление № {request.id} не одобрен заместителем директора: "
+            "отметка ещё не исправлена в журнале", code="correction_not_approved",
+            status=409, field="correction_request_id")
+    entry = request.proposed or request.current or {}
+    lesson = ctx.session.get(gb.Lesson, request.lesson_id)
+    subject_id = lesson.subject_id if lesson is not None else entry.get("subject_id")
+    if request.target_kind != "mark" or entry.get("pupil_id") != pupil_id:
+        raise CertificateRuleError(
+            f"Запрос на исправление № {request.id} касается не отметки этого обучающегося",
+            code="invalid_input", status=422, field="correction_request_id")
+    if subject_id not in subject_ids:
+        raise CertificateRuleError(
+            f"Запрос на исправление № {request.id} касается предмета, не входящего в "
+            f"строку «{title}»", code="invalid_input", status=422,
+            field="correction_request_id")
 
 
 def open_issues(ctx: CertContext, certificate_ids: Collection[int]) -> list[db.MarkIssue]:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -228,6 +229,10 @@ class MarkIssue(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     reported_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The database's clock when the issue was stored: a gradebook change counts as the
+    # correction only when its audit row was recorded after this (both on one clock).
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                  server_default=func.now())
     # The deputy head's answer: the gradebook correction made, or why the mark stands.
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
