@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from activities.enrollment.common import campaign_config
+from domain.people.names import full_name_key
 from gateways.pdf.enrollment_order import (
     EnrollmentOrderDocument,
     OrderLine,
@@ -16,7 +17,7 @@ from gateways.pdf.enrollment_order import (
 )
 from tsos.contingent import PupilRecord, upsert_pupil
 from tsos.db.enrollment import EnrollmentOrder, FirstGradeApplication
-from tsos.db.models import Organization
+from tsos.db.models import Organization, Person, Pupil
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,21 @@ def _next_number(session: Session, org: Organization, year: int) -> str:
     count = session.scalar(select(func.count()).select_from(EnrollmentOrder).where(
         EnrollmentOrder.organization_id == org.id)) or 0
     return f"{count + 1}-1кл/{year}"
+
+
+def _known_person(session: Session, record: PupilRecord, snils: str | None) -> Person | None:
+    """The person the child already is: by SNILS, else the only one of that name and birth
+    date (a namesake with another SNILS is someone else)."""
+    if snils:
+        person = session.scalar(select(Person).where(Person.snils == snils))
+        if person is not None:
+            return person
+    found = list(session.scalars(select(Person).where(
+        Person.match_key == full_name_key(record.surname, record.name, record.patronymic),
+        Person.birth_date == record.birth_date).limit(2)))
+    if len(found) == 1 and found[0].snils in (None, snils):
+        return found[0]
+    return None
 
 
 def make_order(session: Session, *, org: Organization, campaign_id: int,
@@ -48,10 +64,19 @@ def make_order(session: Session, *, org: Organization, campaign_id: int,
                                name=child["name"], patronymic=child.get("middle_name"),
                                birth_date=birth, order_id=app.order_id))
         app.enrollment_order_id = order.id
-        upsert_pupil(session, org, PupilRecord(
+        record = PupilRecord(
             school_year=school_year, school_code=org.code, grade=1, class_letter=None,
             surname=child["surname"], name=child["name"], patronymic=child.get("middle_name"),
-            birth_date=birth, address=app.data.get("residence_address", {}).get("full_text")))
+            birth_date=birth, address=app.data.get("residence_address", {}).get("full_text"))
+        person = _known_person(session, record, app.data["child"].get("snils"))
+        if person is not None and session.scalar(select(Pupil.id).where(
+                Pupil.person_id == person.id, Pupil.organization_id == org.id)) is None:
+            # A child the region knows already (a kindergarten, another school): the same
+            # person becomes this school's pupil, not a second person.
+            session.add(Pupil(person_id=person.id, organization_id=org.id, grade=1,
+                              class_letter=None, school_year=school_year))
+        else:
+            upsert_pupil(session, org, record)
 
     order.pdf = render_order_pdf(EnrollmentOrderDocument(
         school_name=org.name, number=order.number, order_date=order_date,
