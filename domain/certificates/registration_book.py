@@ -53,6 +53,15 @@ def numbering_from_data(raw: Mapping[str, Any]) -> Numbering:
             },
         )
         numbering.format(1, Level.BASIC, date(2000, 1, 1))
+        if numbering.separate_books_by_level and (
+            "{book" not in numbering.number_format
+            or len(set(numbering.book_codes.values())) < len(Level)
+            or set(numbering.book_codes) != set(Level)
+        ):
+            raise ValueError(
+                "при отдельных книгах по уровням номер должен содержать код книги "
+                "({book}), и у каждой книги свой код"
+            )
     except (KeyError, ValueError, TypeError, IndexError) as exc:
         raise InvalidRuleData(
             f"Правила нумерации книги регистрации неверны: {exc}"
@@ -313,11 +322,30 @@ class RegistrationBook:
                     f"(запись № {existing.registration_number}, «{existing.status_label}»)"
                 )
         sequence = self.next_sequence(level, recorded_on)
+        number = self.numbering.format(sequence, level, recorded_on)
+        # A school's numbers are never shared between its books (§7.1): a number already
+        # written in any book of the year (e.g. one taken before the book's code was part
+        # of the number) is not given again.
+        taken = next(
+            (
+                e
+                for e in self.entries
+                if e.registration_number == number
+                and (e.year == recorded_on.year or not self.numbering.restart_each_year)
+            ),
+            None,
+        )
+        if taken is not None:
+            raise RegistrationBookError(
+                f"Регистрационный номер {number} уже записан в книге регистрации "
+                f"{taken.level.final_grade} класса за {taken.year} год: проверьте правила "
+                "нумерации книги"
+            )
         return BookEntry(
             level=level,
             year=recorded_on.year,
             sequence=sequence,
-            registration_number=self.numbering.format(sequence, level, recorded_on),
+            registration_number=number,
             recorded_on=recorded_on,
             **fields,
         )

@@ -184,7 +184,7 @@ def test_a_cancelled_study_record_closes_its_book_row(database_url, school: Scho
         assert session.get(cdb.Certificate, elkina).status == "cancelled"
         # The number is closed, not skipped: the next document takes the next one.
         numbers = sorted(session.scalars(select(cdb.BookEntry.registration_number)))
-        assert numbers == ["001", "002", "003"]
+        assert numbers == ["9001", "9002", "9003"]
         entries = _book_entries(session, school.org_id, "basic", 2026)
         assert [e.void_reason for e in entries if e.registration_number == number] == [
             "Пересдача ГИА в дополнительные сроки"]

@@ -142,7 +142,7 @@ async def test_class_wizard_with_a_spoiled_blank_then_a_duplicate(
         pupils = _by_pupil(view, school)
         assert all(c.has_pdf for c in view.certificates)
         registration = {i: pupils[i].registration_number for i in range(3)}
-        assert sorted(registration.values()) == ["001", "002", "003"]
+        assert sorted(registration.values()) == ["9001", "9002", "9003"]
 
         # Ёлкина's blank jammed in the printer: written off by an act, a new blank taken,
         # a new registration number, the PDF made again.
@@ -154,7 +154,7 @@ async def test_class_wizard_with_a_spoiled_blank_then_a_duplicate(
         replaced = _by_pupil(view, school)[2]
         assert replaced.blank_number == "09201000000103"
         assert replaced.supplement_blank_number == "09203000000104"
-        assert replaced.registration_number == "004" and replaced.has_pdf
+        assert replaced.registration_number == "9004" and replaced.has_pdf
 
         view = await handle.execute_update(Wizard.confirm_printed,
                                            ConfirmPrinted(actor=secretary))

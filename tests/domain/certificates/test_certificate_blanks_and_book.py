@@ -24,6 +24,7 @@ from domain.certificates.blanks import (
 from domain.certificates.errors import (
     BlankAccountingError,
     InvalidBlankNumber,
+    InvalidRuleData,
     RegistrationBookError,
 )
 from domain.certificates.kinds import CertificateKind, Level
@@ -106,11 +107,84 @@ class TestRegistrationBook:
         assert [
             e.registration_number for e in (first, second, eleventh, next_year)
         ] == [
-            "001",
-            "002",
-            "001",
-            "001",
+            "9001",
+            "9002",
+            "11001",
+            "9001",
         ]
+
+    def test_a_schools_two_books_never_share_a_number(self) -> None:
+        book = RegistrationBook(load_numbering())
+        book, ninth = _reserve(book, "00412000000001")
+        book, eleventh = _reserve(
+            book, "00412000000500", level=Level.SECONDARY, kind=CertificateKind.SECONDARY
+        )
+        assert (ninth.registration_number, eleventh.registration_number) == (
+            "9001",
+            "11001",
+        )
+        assert book.find("11001", Level.SECONDARY, 2026) == eleventh
+
+    def test_numbers_taken_before_the_book_code_stay_and_the_books_go_on(self) -> None:
+        def legacy(level: Level, blank: str) -> BookEntry:
+            return BookEntry(
+                level=level,
+                year=2026,
+                sequence=1,
+                registration_number="001",
+                recorded_on=date(2026, 6, 25),
+                document_kind=CertificateKind.BASIC
+                if level is Level.BASIC
+                else CertificateKind.SECONDARY,
+                certificate_id="1",
+                pupil_id=1,
+                blank_number=blank,
+            )
+
+        old = (legacy(Level.BASIC, "00412000000001"), legacy(Level.SECONDARY, "00412000000500"))
+        book = RegistrationBook(load_numbering(), old)
+        book, ninth = _reserve(book, "00412000000002")
+        book, eleventh = _reserve(
+            book, "00412000000501", level=Level.SECONDARY, kind=CertificateKind.SECONDARY
+        )
+
+        assert [e.registration_number for e in book.entries] == [
+            "001",
+            "001",
+            "9002",
+            "11002",
+        ]
+
+    def test_a_number_already_in_another_book_is_never_given_again(self) -> None:
+        numbering = dataclasses.replace(
+            load_numbering(), number_format="{sequence:03d}"
+        )  # what a format without the book's code would do
+        book, _ = _reserve(RegistrationBook(numbering), "00412000000001")
+
+        with pytest.raises(RegistrationBookError, match="001 уже записан.*9 класса"):
+            _reserve(
+                book, "00412000000500", level=Level.SECONDARY,
+                kind=CertificateKind.SECONDARY,
+            )
+
+    @pytest.mark.parametrize(
+        "number_format, codes",
+        [("{sequence:03d}", {"basic": "9", "secondary": "11"}),
+         ("{book}{sequence:03d}", {"basic": "9", "secondary": "9"}),
+         ("{book}{sequence:03d}", {"basic": "9"})],
+    )
+    def test_separate_books_need_their_own_codes_in_the_number(
+        self, number_format: str, codes: dict[str, str]
+    ) -> None:
+        with pytest.raises(InvalidRuleData, match="код книги"):
+            numbering_from_data(
+                {
+                    "separate_books_by_level": True,
+                    "restart_each_year": True,
+                    "number_format": number_format,
+                    "book_codes": codes,
+                }
+            )
 
     def test_numbering_format_is_data(self) -> None:
         numbering = numbering_from_data(
@@ -140,7 +214,7 @@ class TestRegistrationBook:
         book, reprint = _reserve(book, "00412000000002")
 
         assert book.entries[0].status_label == "испорчен"
-        assert reprint.registration_number == "002"
+        assert reprint.registration_number == "9002"
 
     def test_unprinted_spoiled_blank_gets_its_own_row(self) -> None:
         act = SpoilageAct(
@@ -152,7 +226,7 @@ class TestRegistrationBook:
             act=act,
             document_kind=CertificateKind.BASIC,
         )
-        assert (entry.registration_number, entry.status_label) == ("001", "испорчен")
+        assert (entry.registration_number, entry.status_label) == ("9001", "испорчен")
 
     def test_act_must_list_the_spoiled_blank(self) -> None:
         book, entry = _reserve(RegistrationBook(load_numbering()), "00412000000001")
