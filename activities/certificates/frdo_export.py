@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Collection
 from pathlib import Path
@@ -25,8 +24,9 @@ from gateways.frdo import (
     Gender,
     OriginalDocument,
     StudyForm,
-    write_frdo_workbook,
+    write_frdo_packages,
 )
+from gateways.frdo.columns import ROW_CAPACITY
 from tsos.db import certificates as db
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,9 @@ def row_for(ctx: CertContext, row: db.Certificate) -> FrdoRow:
 
 
 def export(ctx: CertContext, certificate_ids: Collection[int], *,
-           template_path: Path | None) -> db.FrdoExport:
-    """Validate and write the issued, not yet exported documents into one ФРДО file."""
+           template_path: Path | None, capacity: int = ROW_CAPACITY) -> list[db.FrdoExport]:
+    """Validate and write the issued, not yet exported documents into ФРДО files: as many
+    as the template's rows need (at most `capacity` documents each), all or none."""
     ctx.require_staff("выгружать документы в ФИС ФРДО")
     ctx.serialise_school("frdo")
     rows = [r for r in ctx.session.scalars(select(db.Certificate).where(
@@ -124,32 +125,37 @@ def export(ctx: CertContext, certificate_ids: Collection[int], *,
     if not pending:
         raise CertificateRuleError("Нет выданных документов для выгрузки в ФИС ФРДО")
 
-    buffer = io.BytesIO()
     with as_rule_errors("frdo"):
-        result = write_frdo_workbook([row_for(ctx, r) for r in pending], buffer,
-                                     template_path, already_exported=done,
-                                     today=ctx.today)
-    export_row = db.FrdoExport(
-        organization_id=ctx.organization_id,
-        file_name=f"frdo-{ctx.today:%Y%m%d}-{len(result.exported_document_ids)}.xlsx",
-        content=buffer.getvalue(), rows=len(result.exported_document_ids),
-        from_official_template=result.from_official_template,
-        notices=[f"строка {n.row_number}, «{n.column_title}»: {n.message_ru}"
-                 for n in result.notices],
-        created_by=ctx.user_id, created_at=ctx.at, workflow_id=ctx.workflow_id)
-    ctx.session.add(export_row)
-    ctx.session.flush()
+        packages = write_frdo_packages([row_for(ctx, r) for r in pending], template_path,
+                                       already_exported=done, today=ctx.today,
+                                       capacity=capacity)
     by_id = {str(r.id): r for r in pending}
-    for number, document_id in enumerate(result.exported_document_ids, start=2):
-        ctx.session.add(db.FrdoExportItem(export_id=export_row.id,
-                                          certificate_id=int(document_id),
-                                          row_number=number))
-        row = by_id[document_id]
-        before = store.to_domain(ctx.session, row)
-        with as_rule_errors():
-            after = before.mark_exported(batch_id=str(export_row.id), by=ctx.user_id,
-                                         at=ctx.at)
-        store.save(ctx, row, before, after)
-    ctx.session.flush()
-    log.info("frdo export stored: %s rows %s", export_row.id, export_row.rows)
-    return export_row
+    exports = []
+    for index, package in enumerate(packages, start=1):
+        result = package.result
+        count = len(result.exported_document_ids)
+        part = f"-{index}-of-{len(packages)}" if len(packages) > 1 else ""
+        export_row = db.FrdoExport(
+            organization_id=ctx.organization_id,
+            file_name=f"frdo-{ctx.today:%Y%m%d}{part}-{count}.xlsx",
+            content=package.content, rows=count,
+            from_official_template=result.from_official_template,
+            notices=[f"строка {n.row_number}, «{n.column_title}»: {n.message_ru}"
+                     for n in result.notices],
+            created_by=ctx.user_id, created_at=ctx.at, workflow_id=ctx.workflow_id)
+        ctx.session.add(export_row)
+        ctx.session.flush()
+        for number, document_id in enumerate(result.exported_document_ids, start=2):
+            ctx.session.add(db.FrdoExportItem(export_id=export_row.id,
+                                              certificate_id=int(document_id),
+                                              row_number=number))
+            row = by_id[document_id]
+            before = store.to_domain(ctx.session, row)
+            with as_rule_errors():
+                after = before.mark_exported(batch_id=str(export_row.id), by=ctx.user_id,
+                                             at=ctx.at)
+            store.save(ctx, row, before, after)
+        ctx.session.flush()
+        exports.append(export_row)
+        log.info("frdo export stored: %s rows %s", export_row.id, export_row.rows)
+    return exports

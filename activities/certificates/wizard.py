@@ -134,8 +134,10 @@ def _duplicate(ctx: CertContext, p: dict[str, Any], ids: list[int]) -> int:
 
 
 def _export(ctx: CertContext, p: dict[str, Any], ids: list[int]) -> int:
-    return frdo_export.export(ctx, ids,
-                              template_path=runtime().settings.frdo_template_path).id
+    # A class fits one file; a longer export is split, and the step names its first file
+    # (all of them are listed under /certificates/frdo-exports).
+    exports = frdo_export.export(ctx, ids, template_path=runtime().settings.frdo_template_path)
+    return exports[0].id
 
 
 Action = Callable[[CertContext, WizardRef, dict[str, Any], list[int]], Any]

@@ -24,8 +24,10 @@ from gateways.frdo.text import replace_latin_lookalikes
 from gateways.frdo.validation import RowProblem, validate_rows
 from gateways.frdo.workbook import (
     FrdoExportResult,
+    FrdoPackage,
     build_blank_workbook,
     split_rows,
+    write_frdo_packages,
     write_frdo_workbook,
 )
 
@@ -41,6 +43,7 @@ __all__ = [
     "FrdoCapacityExceeded",
     "FrdoError",
     "FrdoExportResult",
+    "FrdoPackage",
     "FrdoNothingToExport",
     "FrdoRow",
     "FrdoTemplateMismatch",
@@ -55,5 +58,6 @@ __all__ = [
     "replace_latin_lookalikes",
     "split_rows",
     "validate_rows",
+    "write_frdo_packages",
     "write_frdo_workbook",
 ]

@@ -4,8 +4,9 @@
 the writer and the checker can never disagree about what goes into the file.
 """
 
+import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -341,8 +342,12 @@ def _prepare_original(
     v["AF"] = p.name("AF", original.patronymic, optional=True)
 
 
-def _batch_problems(prepared: Sequence[PreparedRow]) -> list[RowProblem]:
-    """The same document, СНИЛС or person twice in one file (pitfall C26)."""
+def _batch_problems(
+    prepared: Sequence[PreparedRow],
+    label: Callable[[PreparedRow], str] = lambda item: str(item.row_number),
+) -> list[RowProblem]:
+    """The same document, СНИЛС or person twice in one batch (pitfall C26); `label` names
+    a row in the message (a batch of several files names the file too)."""
     keys: dict[tuple[str, object], list[PreparedRow]] = defaultdict(list)
     for item in prepared:
         v = item.values
@@ -366,7 +371,7 @@ def _batch_problems(prepared: Sequence[PreparedRow]) -> list[RowProblem]:
         if len(items) < 2:
             continue
         letter, message = messages[kind]
-        rows = ", ".join(str(item.row_number) for item in items)
+        rows = ", ".join(label(item) for item in items)
         for item in items:
             problems.append(
                 RowProblem(
@@ -391,6 +396,38 @@ def prepare_rows(
     problems = [problem for item in prepared for problem in item.problems]
     problems.extend(_batch_problems(prepared))
     problems.sort(key=lambda problem: problem.row_number)
+    return prepared, problems
+
+
+def prepare_files(
+    files: Sequence[Sequence[FrdoRow]], today: date | None = None
+) -> tuple[list[list[PreparedRow]], list[RowProblem]]:
+    """Rows of several files of one export, each file numbered from its first data row;
+    the batch checks run across all files, so no document, СНИЛС or person repeats in any
+    of them. With more than one file every message names its file."""
+    today = today or date.today()
+    prepared = [
+        [prepare_row(row, FIRST_DATA_ROW + index, today) for index, row in enumerate(rows)]
+        for rows in files
+    ]
+    several = len(files) > 1
+    file_of = {id(item): n for n, items in enumerate(prepared, 1) for item in items}
+
+    def label(item: PreparedRow) -> str:
+        if not several:
+            return str(item.row_number)
+        return f"{item.row_number} файла {file_of[id(item)]}"
+
+    def in_file(problem: RowProblem, item: PreparedRow) -> RowProblem:
+        if not several:
+            return problem
+        return dataclasses.replace(
+            problem, message_ru=f"файл {file_of[id(item)]}: {problem.message_ru}"
+        )
+
+    problems = [in_file(p, item) for items in prepared for item in items for p in item.problems]
+    # A repeat's message names every row it is in, each with its file.
+    problems.extend(_batch_problems([item for items in prepared for item in items], label))
     return prepared, problems
 
 

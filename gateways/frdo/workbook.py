@@ -47,7 +47,13 @@ from gateways.frdo.errors import (
     FrdoValidationFailed,
 )
 from gateways.frdo.rows import FrdoRow
-from gateways.frdo.validation import PreparedRow, RowProblem, blocking, prepare_rows
+from gateways.frdo.validation import (
+    PreparedRow,
+    RowProblem,
+    blocking,
+    prepare_files,
+    prepare_rows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +85,57 @@ def split_rows(
     return [
         list(rows[start : start + capacity]) for start in range(0, len(rows), capacity)
     ]
+
+
+@dataclass(frozen=True)
+class FrdoPackage:
+    """One file of an export: its bytes and what went into it."""
+
+    content: bytes
+    result: FrdoExportResult
+
+
+def write_frdo_packages(
+    rows: Sequence[FrdoRow],
+    template_path: str | PathLike[str] | None = None,
+    *,
+    already_exported: Collection[str] = frozenset(),
+    today: date | None = None,
+    capacity: int = ROW_CAPACITY,
+) -> list[FrdoPackage]:
+    """Validate all the rows together, then write them into as many template files as
+    they need, at most `capacity` each, in order; no document goes into two files.
+
+    Nothing is written when any row of any file has a blocking problem.
+
+    Raises:
+        FrdoAlreadyExported, FrdoValidationFailed, FrdoNothingToExport,
+        FrdoTemplateMismatch.
+    """
+    if not 1 <= capacity <= ROW_CAPACITY:
+        raise ValueError(f"capacity must be 1..{ROW_CAPACITY}")
+    repeated = [row.document_id for row in rows if row.document_id in already_exported]
+    if repeated:
+        raise FrdoAlreadyExported(repeated)
+    if not rows:
+        raise FrdoNothingToExport()
+    files, problems = prepare_files(split_rows(rows, capacity), today)
+    errors = blocking(problems)
+    if errors:
+        raise FrdoValidationFailed(errors)
+    packages = []
+    for prepared in files:
+        buffer = io.BytesIO()
+        _write_file(prepared, buffer, template_path)
+        ids = tuple(item.row.document_id for item in prepared)
+        packages.append(FrdoPackage(buffer.getvalue(), FrdoExportResult(
+            exported_document_ids=ids,
+            skipped_document_ids=(),
+            notices=tuple(p for p in problems if not p.blocking and p.document_id in ids),
+            from_official_template=template_path is not None,
+        )))
+    logger.info("frdo export split: rows=%s files=%s", len(rows), len(packages))
+    return packages
 
 
 def write_frdo_workbook(
@@ -118,19 +175,7 @@ def write_frdo_workbook(
     if errors:
         raise FrdoValidationFailed(errors)
 
-    if template_path is not None:
-        workbook = load_workbook(template_path)
-        sheet = _checked_template_sheet(workbook)
-    else:
-        workbook = build_blank_workbook()
-        sheet = workbook[DATA_SHEET_TITLE]
-    _write_rows(sheet, prepared)
-    sheet_index = workbook.sheetnames.index(DATA_SHEET_TITLE)
-    workbook.active = sheet_index
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    terms = {item.row_number: _term(item) for item in prepared}
-    _save(_with_cached_terms(buffer.getvalue(), sheet_index, terms), target)
+    _write_file(prepared, target, template_path)
 
     logger.info(
         "frdo export written: rows=%s skipped=%s official_template=%s version=%s",
@@ -145,6 +190,23 @@ def write_frdo_workbook(
         notices=tuple(problem for problem in problems if not problem.blocking),
         from_official_template=template_path is not None,
     )
+
+
+def _write_file(prepared: Sequence[PreparedRow], target: Target,
+                template_path: str | PathLike[str] | None) -> None:
+    if template_path is not None:
+        workbook = load_workbook(template_path)
+        sheet = _checked_template_sheet(workbook)
+    else:
+        workbook = build_blank_workbook()
+        sheet = workbook[DATA_SHEET_TITLE]
+    _write_rows(sheet, prepared)
+    sheet_index = workbook.sheetnames.index(DATA_SHEET_TITLE)
+    workbook.active = sheet_index
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    terms = {item.row_number: _term(item) for item in prepared}
+    _save(_with_cached_terms(buffer.getvalue(), sheet_index, terms), target)
 
 
 def _write_rows(sheet: Worksheet, prepared: Iterable[PreparedRow]) -> None:

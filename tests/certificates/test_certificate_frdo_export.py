@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from activities.certificates import (
@@ -55,8 +56,8 @@ def _issue_class(database_url: str, school: School) -> list[int]:
 def test_a_document_is_exported_once_only(database_url, school) -> None:
     ids = _issue_class(database_url, school)
     with session_scope(database_url) as session:
-        export = frdo_export.export(context(session, school, day=LATER), ids,
-                                    template_path=None)
+        [export] = frdo_export.export(context(session, school, day=LATER), ids,
+                                      template_path=None)
         export_id = export.id
         sheet = load_workbook(io.BytesIO(export.content))[DATA]
         assert [sheet.cell(r, 15).value for r in range(2, 5)] == ["Антонова", "Борисов",
@@ -79,8 +80,8 @@ def test_our_own_workbook_has_the_official_sheets_headers_and_validations(
     official = load_workbook(official_frdo_template())
     ids = _issue_class(database_url, school)
     with session_scope(database_url) as session:
-        export = frdo_export.export(context(session, school, day=LATER), ids,
-                                    template_path=None)
+        [export] = frdo_export.export(context(session, school, day=LATER), ids,
+                                      template_path=None)
         assert not export.from_official_template
         ours = load_workbook(io.BytesIO(export.content))
 
@@ -98,3 +99,27 @@ def test_our_own_workbook_has_the_official_sheets_headers_and_validations(
     assert row[11] == GRADUATION_YEAR - 5                     # ООО starts in grade 5
     assert row[16] == "Нет"                                   # Борисов has no patronymic
     assert row[18].count("-") == 2 and len(row[18]) == 14     # СНИЛС ххх-ххх-ххх хх
+
+
+def test_an_export_longer_than_a_file_is_split_and_each_document_goes_once(
+        database_url, school) -> None:
+    ids = _issue_class(database_url, school)
+    with session_scope(database_url) as session:
+        exports = frdo_export.export(context(session, school, day=LATER), ids,
+                                     template_path=None, capacity=2)
+        assert [e.rows for e in exports] == [2, 1]
+        assert [e.file_name.split("-")[2:4] for e in exports] == [["1", "of"], ["2", "of"]]
+        surnames = [[load_workbook(io.BytesIO(e.content))[DATA].cell(r, 15).value
+                     for r in range(2, 2 + e.rows)] for e in exports]
+        assert surnames == [["Антонова", "Борисов"], ["Ёлкина"]]
+        items = session.scalars(select(cdb.FrdoExportItem).order_by(
+            cdb.FrdoExportItem.id)).all()
+        assert sorted(i.certificate_id for i in items) == sorted(ids)
+        assert [(i.export_id, i.row_number) for i in items] == [
+            (exports[0].id, 2), (exports[0].id, 3), (exports[1].id, 2)]
+        assert {session.get(cdb.Certificate, i).status for i in ids} == {"exported"}
+
+    with session_scope(database_url) as session, pytest.raises(CertificateRuleError) as again:
+        frdo_export.export(context(session, school, day=LATER), ids, template_path=None,
+                           capacity=2)
+    assert again.value.code == "already_exported"
