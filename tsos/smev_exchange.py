@@ -109,6 +109,11 @@ class ExchangeConfig:
     sweep_backoff_max: float = 60.0
     # Rows taken by one sweep: the rest wait for the next one.
     sweep_limit: int = 100
+    # Messages the intake takes in one transaction. A batch that comes back full means more
+    # are waiting (a campaign's first minutes): registration goes first, and the workflows
+    # of that batch are left to the sweep, which starts them as soon as the inbox is drained
+    # (the engine's work would otherwise slow every later registration on a small machine).
+    intake_batch: int = 100
     # Seconds between GetStatus polls: SMEV's status queue is read rarely (smev.md §1.7).
     status_interval: float = 300.0
     # A request unanswered this long after its SendingTimestamp is alerted (smev.md §7 #26);
@@ -133,6 +138,8 @@ class SmevExchange:
         self.in_flight: set[int] = set()
         self.sweep_backoff = 0.0
         self.next_sweep = 0.0
+        # Workflow starts left to the sweep while the intake had a backlog.
+        self.deferred = False
         minutes = config.answer_alert_minutes
         if minutes is None:
             minutes = get_settings().smev_answer_alert_minutes
@@ -264,7 +271,8 @@ class SmevExchange:
             if (sweep is None or sweep.done()) and time.monotonic() >= self.next_sweep:
                 sweep = asyncio.create_task(self._sweep())
             try:
-                processed = await asyncio.to_thread(self._intake_batch)
+                processed = await asyncio.to_thread(self._intake_batch,
+                                                    self.config.intake_batch)
             except Exception:
                 # The database, most likely: nothing was committed, the messages stay new.
                 log.exception("intake batch failed; trying again")
@@ -272,6 +280,10 @@ class SmevExchange:
                 continue
             if processed:
                 self.outbox_event.set()
+                if processed < self.config.intake_batch and self.deferred:
+                    # The inbox is drained: the workflows left for later start now.
+                    self.deferred = False
+                    self.next_sweep = 0.0
                 continue
             await asyncio.to_thread(self._mark_started)
             self.inbox_event.clear()
@@ -299,7 +311,7 @@ class SmevExchange:
             finally:
                 lock_session.execute(text("SELECT pg_advisory_unlock(:k)"),
                                      {"k": INTAKE_LOCK})
-        self._after_commit(outcomes)
+        self._after_commit(outcomes, backlog=len(outcomes) >= limit)
         return len(outcomes)
 
     def _intake_in_one_transaction(self, limit: int) -> list[IntakeOutcome]:
@@ -411,9 +423,12 @@ class SmevExchange:
                   extra={"inbox_id": inbox.id, "message_id": inbox.message_id,
                          "answer": answer})
 
-    def _after_commit(self, outcomes: list[IntakeOutcome]) -> None:
+    def _after_commit(self, outcomes: list[IntakeOutcome], *, backlog: bool = False) -> None:
         for outcome in outcomes:
-            if outcome.start is not None:
+            if outcome.start is not None and backlog:
+                # Registered, its status queued; its workflow waits for the sweep.
+                self.deferred = True
+            elif outcome.start is not None:
                 # Started in the background: registration does not wait for the engine.
                 self.in_flight.add(outcome.start.application_id)
                 future = asyncio.run_coroutine_threadsafe(
@@ -484,10 +499,14 @@ class SmevExchange:
         self.next_sweep = time.monotonic() + self.config.sweep_interval
         try:
             await asyncio.to_thread(self._mark_started)
-            facts = await asyncio.to_thread(self._unstarted)
+            # While the intake has a backlog its deferred starts wait (see intake_batch).
+            facts = [] if self.deferred else await asyncio.to_thread(self._unstarted)
             started = await asyncio.gather(*(self._start_workflow(f) for f in facts))
             if not all(started):
                 return
+            if len(facts) >= self.config.sweep_limit and not self.deferred:
+                # More are waiting (a burst's deferred starts): the next page at once.
+                self.next_sweep = 0.0
             await asyncio.to_thread(self._mark_started)
             for workflow_id, cancel in await asyncio.to_thread(self._cancels_pending):
                 if not await self._forward_cancel(workflow_id, cancel):
