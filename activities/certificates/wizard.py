@@ -133,11 +133,10 @@ def _duplicate(ctx: CertContext, p: dict[str, Any], ids: list[int]) -> int:
                              supplement_only=p.get("supplement_only", False))
 
 
-def _export(ctx: CertContext, p: dict[str, Any], ids: list[int]) -> int:
-    # A class fits one file; a longer export is split, and the step names its first file
-    # (all of them are listed under /certificates/frdo-exports).
+def _export(ctx: CertContext, p: dict[str, Any], ids: list[int]) -> list[int]:
+    # A class fits one file; a longer export is split into several, each its own export.
     exports = frdo_export.export(ctx, ids, template_path=runtime().settings.frdo_template_path)
-    return exports[0].id
+    return [export.id for export in exports]
 
 
 Action = Callable[[CertContext, WizardRef, dict[str, Any], list[int]], Any]
@@ -186,7 +185,7 @@ def apply_step(inp: StepInput) -> StepOutcome:
         found = summaries(ctx, ids)
     log.info("certificate step done: %s certificates %s", inp.action, len(ids))
     return StepOutcome(certificate_ids=ids, summaries=found,
-                       value=value if isinstance(value, bool | int) else None)
+                       value=value if isinstance(value, bool | int | list) else None)
 
 
 @activity.defn(name="certificates.render_pdfs")

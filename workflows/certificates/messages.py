@@ -194,8 +194,9 @@ class StepInput(BaseModel):
 class StepOutcome(BaseModel):
     certificate_ids: list[int]
     summaries: list[CertificateSummary]
-    # What the action produced: a re-render needed, an export's id, a duplicate's id.
-    value: int | bool | None = None
+    # What the action produced: a re-render needed, a duplicate's id, the ids of an
+    # export's files (one id in histories written before exports could be split).
+    value: list[int] | int | bool | None = None
 
 
 class RenderInput(BaseModel):

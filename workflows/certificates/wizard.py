@@ -303,7 +303,9 @@ class CertificateWizardWorkflow:
     async def export(self, inp: ExportStep) -> WizardView:
         async with self.lock:
             outcome = await self._apply(inp.actor, "export")
-            if isinstance(outcome.value, int) and not isinstance(outcome.value, bool):
+            if isinstance(outcome.value, list):
+                self.exports.extend(outcome.value)
+            elif isinstance(outcome.value, int) and not isinstance(outcome.value, bool):
                 self.exports.append(outcome.value)
             self._after_issue_change()
         return self.view()
