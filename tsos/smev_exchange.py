@@ -65,6 +65,9 @@ from workflows.enrollment.messages import ApplicationFacts, PortalCancel
 
 log = logging.getLogger(__name__)
 
+# Seconds a full take from SMEV counts as a backlog there (see ExchangeConfig.intake_batch).
+BACKLOG_HOLD = 2.0
+
 # Only one intake may run per database: arrival order is the duplicate tie-break.
 INTAKE_LOCK = 0x7505_0001
 # The outcome of a portal cancel stored but not yet given to its workflow.
@@ -109,10 +112,11 @@ class ExchangeConfig:
     sweep_backoff_max: float = 60.0
     # Rows taken by one sweep: the rest wait for the next one.
     sweep_limit: int = 100
-    # Messages the intake takes in one transaction. A batch that comes back full means more
-    # are waiting (a campaign's first minutes): registration goes first, and the workflows
-    # of that batch are left to the sweep, which starts them as soon as the inbox is drained
-    # (the engine's work would otherwise slow every later registration on a small machine).
+    # Messages the intake takes in one transaction. While more are waiting (a batch comes
+    # back full, or a poller's take from SMEV did: a campaign's first minutes) registration
+    # goes first, and the workflows are left to the sweep, which starts them once the inbox
+    # and SMEV's queue are drained: the engine's work would otherwise slow every later
+    # registration on a small machine.
     intake_batch: int = 100
     # Seconds between GetStatus polls: SMEV's status queue is read rarely (smev.md §1.7).
     status_interval: float = 300.0
@@ -140,6 +144,7 @@ class SmevExchange:
         self.next_sweep = 0.0
         # Workflow starts left to the sweep while the intake had a backlog.
         self.deferred = False
+        self.smev_backlog_until = 0.0
         minutes = config.answer_alert_minutes
         if minutes is None:
             minutes = get_settings().smev_answer_alert_minutes
@@ -182,6 +187,9 @@ class SmevExchange:
             if not batch:
                 await _sleep(stop, self.config.poll_interval)
                 continue
+            if len(batch) >= self.config.take:
+                # SMEV had more than one take: a backlog is still waiting there.
+                self.smev_backlog_until = time.monotonic() + BACKLOG_HOLD
             try:
                 acks = await asyncio.to_thread(self._store, batch)
                 self.inbox_event.set()
@@ -278,12 +286,12 @@ class SmevExchange:
                 log.exception("intake batch failed; trying again")
                 await _sleep(stop, self.config.poll_interval * 5)
                 continue
+            if self.deferred and not self._backlog(processed >= self.config.intake_batch):
+                # The inbox and SMEV's queue are drained: the workflows left for later start.
+                self.deferred = False
+                self.next_sweep = 0.0
             if processed:
                 self.outbox_event.set()
-                if processed < self.config.intake_batch and self.deferred:
-                    # The inbox is drained: the workflows left for later start now.
-                    self.deferred = False
-                    self.next_sweep = 0.0
                 continue
             await asyncio.to_thread(self._mark_started)
             self.inbox_event.clear()
@@ -311,8 +319,12 @@ class SmevExchange:
             finally:
                 lock_session.execute(text("SELECT pg_advisory_unlock(:k)"),
                                      {"k": INTAKE_LOCK})
-        self._after_commit(outcomes, backlog=len(outcomes) >= limit)
+        self._after_commit(outcomes, backlog=self._backlog(len(outcomes) >= limit))
         return len(outcomes)
+
+    def _backlog(self, batch_full: bool) -> bool:
+        """More requests wait than the intake takes at once, in the inbox or in SMEV."""
+        return batch_full or time.monotonic() < self.smev_backlog_until
 
     def _intake_in_one_transaction(self, limit: int) -> list[IntakeOutcome]:
         try:
