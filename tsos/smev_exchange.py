@@ -65,8 +65,11 @@ from workflows.enrollment.messages import ApplicationFacts, PortalCancel
 
 log = logging.getLogger(__name__)
 
-# Seconds a full take from SMEV counts as a backlog there (see ExchangeConfig.intake_batch).
+# Seconds a full take from SMEV, or a full batch of statuses to send, counts as a backlog
+# (see ExchangeConfig.intake_batch).
 BACKLOG_HOLD = 2.0
+# Outbox messages one sender takes at a time.
+SEND_BATCH = 100
 
 # Only one intake may run per database: arrival order is the duplicate tie-break.
 INTAKE_LOCK = 0x7505_0001
@@ -113,10 +116,10 @@ class ExchangeConfig:
     # Rows taken by one sweep: the rest wait for the next one.
     sweep_limit: int = 100
     # Messages the intake takes in one transaction. While more are waiting (a batch comes
-    # back full, or a poller's take from SMEV did: a campaign's first minutes) registration
-    # goes first, and the workflows are left to the sweep, which starts them once the inbox
-    # and SMEV's queue are drained: the engine's work would otherwise slow every later
-    # registration on a small machine.
+    # back full, a poller's take from SMEV did, or a sender's batch of statuses did: a
+    # campaign's first minutes) registration goes first, and the workflows are left to the
+    # sweep, which starts them once the inbox, SMEV's queue and the outbox are drained: the
+    # engine's work would otherwise slow every later registration on a small machine.
     intake_batch: int = 100
     # Seconds between GetStatus polls: SMEV's status queue is read rarely (smev.md §1.7).
     status_interval: float = 300.0
@@ -323,7 +326,8 @@ class SmevExchange:
         return len(outcomes)
 
     def _backlog(self, batch_full: bool) -> bool:
-        """More requests wait than the intake takes at once, in the inbox or in SMEV."""
+        """More wait than is taken at once: requests in the inbox or in SMEV, or statuses
+        in the outbox."""
         return batch_full or time.monotonic() < self.smev_backlog_until
 
     def _intake_in_one_transaction(self, limit: int) -> list[IntakeOutcome]:
@@ -754,6 +758,9 @@ class SmevExchange:
         client = self.client_factory()
         while not stop.is_set():
             sent = await asyncio.to_thread(self._send_batch, client, part, parts, stop)
+            if sent >= SEND_BATCH:
+                # Statuses are waiting to go out: a backlog, as a full take is.
+                self.smev_backlog_until = time.monotonic() + BACKLOG_HOLD
             if sent:
                 continue
             self.outbox_event.clear()
@@ -763,7 +770,7 @@ class SmevExchange:
                 pass
 
     def _send_batch(self, client: SmevClient, part: int, parts: int,
-                    stop: asyncio.Event | None = None, limit: int = 100) -> int:
+                    stop: asyncio.Event | None = None, limit: int = SEND_BATCH) -> int:
         """Send pending messages of this sender's share of orders, oldest first."""
         with session_scope(self.config.database_url) as session:
             rows = list(session.scalars(
