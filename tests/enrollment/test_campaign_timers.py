@@ -93,6 +93,29 @@ async def _until(database_url: str, order_id: int, expected: list[str]) -> None:
     assert await asyncio.to_thread(_codes, database_url, order_id) == expected
 
 
+async def _live_campaign(env, database_url: str, settings, queue: str,  # type: ignore[no-untyped-def]
+                         places: int):
+    """A campaign around the server's clock (which earlier tests of the session have moved
+    on), its school workflow started: (now, inputs, the school's campaign handle)."""
+    from workflows.enrollment.ids import campaign_workflow_id
+
+    now = await env.get_current_time()
+    with session_scope(database_url) as session:
+        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=places), settings)
+    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+    campaign = env.client.get_workflow_handle(campaign_workflow_id(inputs[0].campaign_id,
+                                                                   inputs[0].school_code))
+    return now, inputs, campaign
+
+
+async def _invite_and_confirm(env, order_id: int) -> None:  # type: ignore[no-untyped-def]
+    handle = env.client.get_workflow_handle(f"first-grade-{order_id}")
+    await handle.execute_update(FirstGradeApplicationWorkflow.invite_to_present_documents,
+                                Invite(actor="Специалист"))
+    await handle.execute_update(FirstGradeApplicationWorkflow.confirm_documents,
+                                StaffStep(actor="Специалист"))
+
+
 async def test_wave1_close_ranks_for_places_and_deadlines_refuse(
         skipping_worker, settings, database_url, queue_names) -> None:
     env = skipping_worker
@@ -187,15 +210,10 @@ async def test_a_school_that_closed_wave1_early_takes_later_filings_into_wave2(
         skipping_worker, settings, database_url, queue_names) -> None:
     from tsos.db.enrollment import CampaignSchool
     from workflows.enrollment.campaign import FirstGradeSchoolCampaignWorkflow
-    from workflows.enrollment.ids import campaign_workflow_id
 
     env = skipping_worker
     queue = queue_names[task_queues.MAIN]
-    # The server's clock, which earlier tests of the session have moved on.
-    now = await env.get_current_time()
-    with session_scope(database_url) as session:
-        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=3), settings)
-    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+    now, inputs, campaign = await _live_campaign(env, database_url, settings, queue, 3)
 
     resident = await _register(env, database_url, queue, variant(
         "01-resident", order_id=3001, filing_date=now - timedelta(hours=3)), now=now)
@@ -205,16 +223,10 @@ async def test_a_school_that_closed_wave1_early_takes_later_filings_into_wave2(
         house="5"), now=now)
     await _until(database_url, held, ["1", "315"])
     await _until(database_url, resident, ["1", "311"])
-    handle = env.client.get_workflow_handle(f"first-grade-{resident}")
-    await handle.execute_update(FirstGradeApplicationWorkflow.invite_to_present_documents,
-                                Invite(actor="Специалист"))
-    await handle.execute_update(FirstGradeApplicationWorkflow.confirm_documents,
-                                StaffStep(actor="Специалист"))
+    await _invite_and_confirm(env, resident)
 
     # Every wave-1 applicant served: the school closes wave 1 early and opens its wave 2,
     # releasing the held application at once, not on the calendar's date.
-    campaign = env.client.get_workflow_handle(campaign_workflow_id(inputs[0].campaign_id,
-                                                                   inputs[0].school_code))
     view = await campaign.execute_update(FirstGradeSchoolCampaignWorkflow.close_wave1_early,
                                          StaffStep(actor="Директор"))
     assert view.phase in ("wave1_allocated", "wave2")
@@ -242,11 +254,7 @@ async def test_a_calendar_close_of_wave1_is_not_recorded_as_an_early_one(
 
     env = skipping_worker
     queue = queue_names[task_queues.MAIN]
-    # The server's clock, which earlier tests of the session have moved on.
-    now = await env.get_current_time()
-    with session_scope(database_url) as session:
-        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=1), settings)
-    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+    now, _, _ = await _live_campaign(env, database_url, settings, queue, 1)
     held = await _register(env, database_url, queue, variant(
         "01-resident", order_id=3101, filing_date=now - timedelta(hours=2),
         street="ул. Дальняя", house="5"), now=now)
@@ -303,16 +311,10 @@ async def test_a_wave2_order_not_signed_within_five_working_days_is_flagged(
     from tsos.db.enrollment import CampaignSchool
     from tsos.db.models import AuditEvent
     from workflows.enrollment.campaign import FirstGradeSchoolCampaignWorkflow
-    from workflows.enrollment.ids import campaign_workflow_id
 
     env = skipping_worker
     queue = queue_names[task_queues.MAIN]
-    now = await env.get_current_time()
-    with session_scope(database_url) as session:
-        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=3), settings)
-    await start_campaign_workflows(env.client, inputs, task_queue=queue)
-    campaign = env.client.get_workflow_handle(campaign_workflow_id(inputs[0].campaign_id,
-                                                                   inputs[0].school_code))
+    _, _, campaign = await _live_campaign(env, database_url, settings, queue, 3)
     await campaign.execute_update(FirstGradeSchoolCampaignWorkflow.close_wave1_early,
                                   StaffStep(actor="Директор"))
     with session_scope(database_url) as session:
@@ -321,11 +323,7 @@ async def test_a_wave2_order_not_signed_within_five_working_days_is_flagged(
         "01-resident", order_id=3201, filing_date=opened + timedelta(minutes=1),
         street="ул. Дальняя", house="9"), now=opened + timedelta(minutes=2))
     await _until(database_url, order_id, ["1", "311"])
-    handle = env.client.get_workflow_handle(f"first-grade-{order_id}")
-    await handle.execute_update(FirstGradeApplicationWorkflow.invite_to_present_documents,
-                                Invite(actor="Специалист"))
-    await handle.execute_update(FirstGradeApplicationWorkflow.confirm_documents,
-                                StaffStep(actor="Специалист"))
+    await _invite_and_confirm(env, order_id)
     await _until(database_url, order_id, ["1", "311", "312", "314"])
 
     def flagged() -> list[AuditEvent]:
@@ -351,10 +349,7 @@ async def test_a_foreign_check_past_its_working_days_is_flagged_and_still_awaite
 
     env = skipping_worker
     queue = queue_names[task_queues.MAIN]
-    now = await env.get_current_time()
-    with session_scope(database_url) as session:
-        inputs = load_and_prepare(session, campaign_yaml(now.date(), places=3), settings)
-    await start_campaign_workflows(env.client, inputs, task_queue=queue)
+    now, _, _ = await _live_campaign(env, database_url, settings, queue, 3)
     order_id = await _register(env, database_url, queue, variant(
         "07-foreign-citizen", order_id=3301, filing_date=now - timedelta(hours=1)), now=now)
     await _until(database_url, order_id, ["1", "316"])
