@@ -57,6 +57,7 @@ async def run_exchange(settings: Settings) -> None:
     exchange = SmevExchange(
         ExchangeConfig(database_url=url, region_oktmo=settings.region_oktmo,
                        poll_interval=settings.smev_poll_interval_seconds,
+                       answer_alert_minutes=settings.smev_answer_alert_minutes,
                        task_queue=settings.task_queue(task_queues.MAIN)),
         client_factory(settings), temporal, SystemClock())
     log.info("SMEV exchange running against %s", settings.effective_smev_endpoint)

@@ -58,7 +58,6 @@ from tsos.db.enrollment import (
 )
 from tsos.db.errors import describe_database_error
 from tsos.db.session import session_scope
-from tsos.settings import get_settings
 from workflows import task_queues
 from workflows.enrollment.application import FirstGradeApplicationWorkflow
 from workflows.enrollment.messages import ApplicationFacts, PortalCancel
@@ -123,9 +122,9 @@ class ExchangeConfig:
     intake_batch: int = 100
     # Seconds between GetStatus polls: SMEV's status queue is read rarely (smev.md §1.7).
     status_interval: float = 300.0
-    # A request unanswered this long after its SendingTimestamp is alerted (smev.md §7 #26);
-    # None: TSOS_SMEV_ANSWER_ALERT_MINUTES. Checked every `deadline_interval` seconds.
-    answer_alert_minutes: float | None = None
+    # A request unanswered this long after its SendingTimestamp is alerted (smev.md §7 #26;
+    # TSOS_SMEV_ANSWER_ALERT_MINUTES in a deployment). Checked every `deadline_interval` s.
+    answer_alert_minutes: float = 30.0
     deadline_interval: float = 60.0
 
 
@@ -148,10 +147,7 @@ class SmevExchange:
         # Workflow starts left to the sweep while the intake had a backlog.
         self.deferred = False
         self.smev_backlog_until = 0.0
-        minutes = config.answer_alert_minutes
-        if minutes is None:
-            minutes = get_settings().smev_answer_alert_minutes
-        self.answer_alert_after = timedelta(minutes=minutes)
+        self.answer_alert_after = timedelta(minutes=config.answer_alert_minutes)
         # Requests now past that age without an answer (for health and the API to show).
         self.overdue_answers = 0
 

@@ -119,8 +119,7 @@ def status_reply(status: bytes) -> bytes:
     message = etree.SubElement(response, ns.types("SmevAsyncProcessingMessage"))
     data = etree.SubElement(message, ns.types("AsyncProcessingStatusData"))
     data.set("Id", "SIGNED_ASYNC_BY_SMEV")
-    data.append(etree.fromstring(status, etree.XMLParser(resolve_entities=False,
-                                                         no_network=True)))
+    data.append(parse_trusted(status))
     return _serialize(envelope)
 
 

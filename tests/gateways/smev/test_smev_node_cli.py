@@ -63,11 +63,18 @@ def test_enqueue_takes_a_message_id_for_one_file_only(
 
 
 def test_responses_prints_our_answers_in_order_as_json_lines(
-    node_url: str, smev: SmevClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    node_url: str, smev: SmevClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
+    from tsos.settings import get_settings
+
     monkeypatch.setenv(
         "TSOS_SMEV_NODE_URL", node_url
     )  # the default when --url is absent
+    # Settings are read once per process: read them again with this variable, and again
+    # without it after the test.
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
     runner.invoke(
         app, ["enqueue", str(write(tmp_path, "a.xml", application(4200000302)))]
     )
