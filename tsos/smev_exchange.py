@@ -15,6 +15,7 @@ import asyncio
 import concurrent.futures
 import hashlib
 import logging
+import threading
 import time
 import traceback
 import uuid
@@ -52,6 +53,7 @@ from tsos.clock import Clock
 from tsos.db.enrollment import (
     FirstGradeApplication,
     SmevInboxMessage,
+    SmevOutage,
     SmevOutboxMessage,
     count_unanswered_requests,
     unanswered_requests,
@@ -146,6 +148,9 @@ class SmevExchange:
         self.next_sweep = 0.0
         # Workflow starts left to the sweep while the intake had a backlog.
         self.deferred = False
+        # The open outage window (SMEV unreachable), if any; pollers share it.
+        self.outage_id: int | None = None
+        self.outage_lock = threading.Lock()
         self.smev_backlog_until = 0.0
         self.answer_alert_after = timedelta(minutes=config.answer_alert_minutes)
         # Requests now past that age without an answer (for health and the API to show).
@@ -181,8 +186,11 @@ class SmevExchange:
                 continue
             except SmevError as exc:
                 log.warning("GetRequest failed: %s", type(exc).__name__)
+                await asyncio.to_thread(self._outage_continues, type(exc).__name__)
                 await _sleep(stop, self.config.poll_interval * 5)
                 continue
+            if self.outage_id is not None:
+                await asyncio.to_thread(self._outage_ends)
             if not batch:
                 await _sleep(stop, self.config.poll_interval)
                 continue
@@ -200,6 +208,31 @@ class SmevExchange:
                 # Not acked: SMEV delivers it again, and the inbox keeps it only once.
                 log.exception("storing or acking requests failed")
                 await _sleep(stop, self.config.poll_interval)
+
+    def _outage_continues(self, error: str) -> None:
+        """SMEV unreachable: open a window (enrollment.md T9), or count one more failure."""
+        with self.outage_lock, session_scope(self.config.database_url) as session:
+            if self.outage_id is None:
+                outage = SmevOutage(started_at=self.clock.now(), error=error[:100])
+                session.add(outage)
+                session.flush()
+                self.outage_id = outage.id
+                log.error("SMEV unreachable: outage window opened",
+                          extra={"outage_id": outage.id, "error": error})
+                return
+            session.execute(update(SmevOutage).where(SmevOutage.id == self.outage_id)
+                            .values(failures=SmevOutage.failures + 1))
+
+    def _outage_ends(self) -> None:
+        with self.outage_lock:
+            if self.outage_id is None:
+                return
+            with session_scope(self.config.database_url) as session:
+                session.execute(update(SmevOutage).where(SmevOutage.id == self.outage_id)
+                                .values(ended_at=self.clock.now()))
+            log.warning("SMEV reachable again: outage window closed",
+                        extra={"outage_id": self.outage_id})
+            self.outage_id = None
 
     def _take(self, client: SmevClient) -> list[IncomingRequest | UnreadableMessage]:
         """Up to `take` requests in a row, so that one commit stores them all."""

@@ -86,6 +86,22 @@ def count_unanswered_requests(session: Session, older_than: datetime) -> int:
     return int(session.scalar(query) or 0)
 
 
+class SmevOutage(Base):
+    """A window in which SMEV could not be reached (enrollment.md T9), kept for the
+    campaign's record. Applications are ranked by the portal's FilingDate, so a window on
+    our side moves nobody's place; the portal is the one channel of filing here."""
+
+    __tablename__ = "smev_outages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Open while SMEV is still unreachable.
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer, default=1)
+    # The kind of the first failure (the gateway's error class), never its text.
+    error: Mapped[str] = mapped_column(String(100))
+
+
 class SmevOutboxMessage(Base):
     __tablename__ = "smev_outbox"
 
