@@ -27,7 +27,7 @@ from domain.certificates.lifecycle import (
     create_duplicate,
 )
 from domain.certificates.registration_book import Handover, OrderRef
-from domain.certificates.rules import load_rule_set
+from domain.certificates.rules import check_rule_set_unchanged, load_rule_set
 from tsos.db import certificates as db
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,8 @@ def duplicate(ctx: CertContext, original_id: int, *, ground: DuplicateGround,
     if corrections:
         # The rules the original was decided by, not the year's latest version.
         with as_rule_errors("issue_ids"):
+            check_rule_set_unchanged(original.final_marks.rule_set_version,
+                                     version_row.rule_set_digest)
             rule_set = load_rule_set(original.graduation_year,
                                      original.final_marks.rule_set_version)
             exams = _exam_results(ctx, [original.pupil_id], original.graduation_year)

@@ -38,6 +38,7 @@ from domain.certificates.registration_book import (
     RegistrationBook,
     load_numbering,
 )
+from domain.certificates.rules import rule_set_digest
 from tsos.db import certificates as db
 from tsos.db.models import Person, Pupil
 
@@ -164,6 +165,7 @@ def add_version(ctx: CertContext, *, pupil_id: int, level: Level, graduation_yea
         organization_id=ctx.organization_id, pupil_id=pupil_id, level=level.value,
         graduation_year=graduation_year, version=latest + 1,
         rule_set_version=final_marks.rule_set_version,
+        rule_set_digest=rule_set_digest(final_marks.rule_set_version),
         mapping_name=final_marks.mapping_name,
         term_kind=final_marks.term_kind.value if final_marks.term_kind else None,
         marks=marks_json(final_marks), problems=list(final_marks.problems),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from importlib import resources
 from typing import Any
 
@@ -22,6 +23,14 @@ def load_yaml(folder: str | None, name: str) -> Any:
         return yaml.safe_load(resource.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InvalidRuleData(f"Файл правил {name} повреждён: {exc}") from exc
+
+
+def data_digest(folder: str, name: str) -> str | None:
+    """SHA-256 of one packaged file's bytes, hex; None if it does not exist."""
+    resource = resources.files(f"{_DATA_PACKAGE}.{folder}").joinpath(name)
+    if not resource.is_file():
+        return None
+    return hashlib.sha256(resource.read_bytes()).hexdigest()
 
 
 def data_names(folder: str) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from domain.certificates.data_files import data_names, load_yaml
+from domain.certificates.data_files import data_digest, data_names, load_yaml
 from domain.certificates.errors import InvalidRuleData, RuleSetNotFound
 from domain.certificates.exams import ExamForm, exam_subjects
 from domain.certificates.kinds import Level, Medal
@@ -142,6 +142,25 @@ def load_rule_set(graduation_year: int, version: str | None = None) -> RuleSet:
             f"версии {rule_set.version}"
         )
     return rule_set
+
+
+def rule_set_digest(version: str) -> str:
+    """The SHA-256 of a rule-set version's file, stored with every decision made by it: a
+    file is never edited once documents were decided by it (a new version is added)."""
+    digest = data_digest(_RULE_SETS, f"{version}.yaml")
+    if digest is None:
+        raise InvalidRuleData(f"Правила версии {version} не найдены")
+    return digest
+
+
+def check_rule_set_unchanged(version: str, digest: str | None) -> None:
+    """Refuse to decide again by a version whose file changed since `digest` was taken
+    (None: a decision stored before digests were kept)."""
+    if digest is not None and rule_set_digest(version) != digest:
+        raise InvalidRuleData(
+            f"Файл правил версии {version} изменён после того, как по нему были "
+            "рассчитаны документы: так нельзя. Верните файл или добавьте новую версию правил"
+        )
 
 
 def rule_set_from_data(raw: Mapping[str, Any]) -> RuleSet:

@@ -188,3 +188,14 @@ def test_a_cancelled_study_record_closes_its_book_row(database_url, school: Scho
         entries = _book_entries(session, school.org_id, "basic", 2026)
         assert [e.void_reason for e in entries if e.registration_number == number] == [
             "Пересдача ГИА в дополнительные сроки"]
+
+
+def test_final_marks_keep_the_digest_of_their_rule_file(database_url, school: School) -> None:
+    from domain.certificates.rules import rule_set_digest
+
+    _issue_class(database_url, school)
+    with session_scope(database_url) as session:
+        rows = session.scalars(select(cdb.FinalMarksVersion)).all()
+        assert rows
+        for row in rows:
+            assert row.rule_set_digest == rule_set_digest(row.rule_set_version)

@@ -113,6 +113,8 @@ class FinalMarksVersion(Base):
     graduation_year: Mapped[int] = mapped_column(SmallInteger)
     version: Mapped[int] = mapped_column(Integer)
     rule_set_version: Mapped[str] = mapped_column(String(40))
+    # SHA-256 of that version's file when these marks were computed (None before 0016).
+    rule_set_digest: Mapped[str | None] = mapped_column(String(64))
     mapping_name: Mapped[str] = mapped_column(String(60))
     term_kind: Mapped[str | None] = mapped_column(String(16))
     # Lines with value, exact fraction, inputs and exam; problems, warnings; the decision.

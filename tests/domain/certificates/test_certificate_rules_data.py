@@ -118,3 +118,19 @@ class TestLineTitles:
     )
     def test_invalid_titles(self, title: str, problem: str) -> None:
         assert any(problem in p for p in line_title_problems(title))
+
+
+def test_a_rule_set_files_digest_guards_its_decisions() -> None:
+    import hashlib
+    from importlib import resources
+
+    from domain.certificates.rules import check_rule_set_unchanged, rule_set_digest
+
+    path = resources.files("domain.certificates.data.rule_sets").joinpath("2026.2.yaml")
+    assert rule_set_digest("2026.2") == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert rule_set_digest("2026.2") != rule_set_digest("2026.3")
+
+    check_rule_set_unchanged("2026.2", rule_set_digest("2026.2"))
+    check_rule_set_unchanged("2026.2", None)  # decided before digests were kept
+    with pytest.raises(InvalidRuleData, match="изменён после того"):
+        check_rule_set_unchanged("2026.2", "0" * 64)
