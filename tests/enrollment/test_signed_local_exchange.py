@@ -16,14 +16,12 @@ from tsos.clock import SystemClock
 from tsos.exchange_runner import client_factory, make_settings_signer
 from tsos.smev_exchange import SmevExchange
 
-pytestmark = pytest.mark.asyncio
-
-
 def _local_settings(settings, node, **extra):  # type: ignore[no-untyped-def]
     return settings.model_copy(update={"smev_endpoint": None,
                                        "smev_node_url": node.url, **extra})
 
 
+@pytest.mark.asyncio
 async def test_responses_to_the_local_node_carry_a_valid_signature(
         smev_node, settings, database_url, running_worker, queue_names,
         reference_campaign, tmp_path) -> None:
