@@ -16,6 +16,7 @@ from tsos.clock import SystemClock
 from tsos.exchange_runner import client_factory, make_settings_signer
 from tsos.smev_exchange import SmevExchange
 
+
 def _local_settings(settings, node, **extra):  # type: ignore[no-untyped-def]
     return settings.model_copy(update={"smev_endpoint": None,
                                        "smev_node_url": node.url, **extra})
